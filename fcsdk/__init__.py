@@ -1,0 +1,80 @@
+"""fcsdk: typed handlers for Alibaba Cloud Function Compute.
+
+Example:
+    >>> import fcsdk as fc
+    >>> from pydantic import BaseModel
+    >>> class Order(BaseModel):
+    ...     order_id: str
+    >>> @fc.handler
+    ... def handler(event: Order, context: fc.Context) -> str:
+    ...     return event.order_id
+    >>> handler(b'{"order_id": "a-1"}', None)
+    'a-1'
+
+``import fcsdk`` stays cheap: trigger models (``fc.events``), envelopes, the HTTP layer, the
+runtime and the testing kit are imported on first attribute access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._handler import FCHandler, handler
+from .context import Context, FunctionMeta, ServiceMeta, Tracing
+from .credentials import Credentials
+from .errors import (
+    ConfigurationError,
+    CredentialsUnavailableError,
+    EventDecodeError,
+    EventError,
+    EventValidationError,
+    FCError,
+    MissingDependencyError,
+    ResponseEncodeError,
+    ResponseError,
+    ResponseValidationError,
+)
+from .logging import logger
+
+__version__ = "0.1.0"
+
+# Public names provided by sub-packages, imported on first access (PEP 562).
+_LAZY: dict[str, tuple[str, str | None]] = {}
+
+__all__ = [
+    "ConfigurationError",
+    "Context",
+    "Credentials",
+    "CredentialsUnavailableError",
+    "EventDecodeError",
+    "EventError",
+    "EventValidationError",
+    "FCError",
+    "FCHandler",
+    "FunctionMeta",
+    "MissingDependencyError",
+    "ResponseEncodeError",
+    "ResponseError",
+    "ResponseValidationError",
+    "ServiceMeta",
+    "Tracing",
+    "__version__",
+    "handler",
+    "logger",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'fcsdk' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

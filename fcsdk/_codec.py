@@ -1,0 +1,412 @@
+"""Decode FC events into the handler's model and encode return values the way FC sends them.
+
+Decoders and encoders are built once, at decoration time; the per-call path is a type check and
+one pydantic call.
+
+Extension points (used by :mod:`fcsdk.events` and :mod:`fcsdk.envelopes`, open to users):
+
+- a model class may define ``__fcsdk_decoder__(cls, *, include_input: bool) -> Decoder`` to take
+  over decoding (e.g. Tablestore events arrive as CBOR, not JSON);
+- an envelope is any object with ``make_decoder(model, *, include_input: bool) -> Decoder``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
+
+from .errors import (
+    ConfigurationError,
+    EventDecodeError,
+    EventValidationError,
+    ResponseEncodeError,
+    ResponseValidationError,
+    format_loc,
+)
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
+
+__all__ = [
+    "Decoder",
+    "Encoder",
+    "EnvelopeLike",
+    "as_bytes",
+    "as_text",
+    "encode_result",
+    "fc_json_dumps",
+    "make_decoder",
+    "make_encoder",
+    "type_title",
+    "validate_bytes",
+]
+
+Decoder = Callable[[Any], Any]
+Encoder = Callable[[Any], Union[str, bytes]]
+Body = Union[str, bytes]
+
+_BYTES_TYPES = (bytes, bytearray, memoryview)
+
+
+class EnvelopeLike(Protocol):
+    """What ``@fc.handler(envelope=...)`` accepts: something that builds a decoder for a model."""
+
+    def make_decoder(self, model: Any, *, include_input: bool) -> Decoder: ...
+
+
+def type_title(tp: Any) -> str:
+    """A readable name for a type: ``Order``, ``list[Order]``, ``dict[str, int]``.
+
+    Example:
+        >>> type_title(dict[str, int])
+        'dict[str, int]'
+    """
+    if isinstance(tp, type) and not getattr(tp, "__args__", None):
+        return tp.__qualname__ if "<locals>" not in tp.__qualname__ else tp.__name__
+    text = repr(tp)
+    for prefix in ("typing_extensions.", "typing.", "collections.abc."):
+        text = text.replace(prefix, "")
+    # Module-qualified class names inside generics: keep the last component.
+    import re
+
+    return re.sub(r"\b(?:[A-Za-z_][\w]*\.)+([A-Za-z_]\w*)", r"\1", text)
+
+
+# -- event input -----------------------------------------------------------------------------
+
+
+def as_bytes(event: Any) -> bytes:
+    """The event as bytes: bytes-likes as they are, str UTF-8 encoded, dict/list as FC-style JSON.
+
+    Example:
+        >>> as_bytes(bytearray(b"x")), as_bytes("é"), as_bytes({"a": 1})
+        (b'x', b'\\xc3\\xa9', b'{"a": 1}')
+    """
+    if type(event) is bytes:
+        return event
+    if isinstance(event, _BYTES_TYPES):
+        return bytes(event)
+    if isinstance(event, str):
+        return event.encode("utf-8", "surrogatepass")
+    if event is None:
+        return b""
+    try:
+        return json.dumps(event, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise EventDecodeError(
+            f"event of type {type(event).__name__} cannot be turned into bytes: pass bytes, "
+            "str, or JSON-compatible dict/list"
+        ) from exc
+
+
+def as_text(event: Any) -> str:
+    """The event as text: bytes decoded as UTF-8 (or :class:`EventDecodeError`).
+
+    Example:
+        >>> as_text(b"caf\\xc3\\xa9")
+        'café'
+    """
+    if isinstance(event, str):
+        return event
+    data = as_bytes(event)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EventDecodeError(
+            f"event is not valid UTF-8 (invalid byte at position {exc.start}); "
+            "annotate the event as bytes to receive it undecoded"
+        ) from None
+
+
+def _json_error(exc: ValidationError) -> Optional[str]:
+    """pydantic's message when ``exc`` is a JSON syntax error at the root, else None."""
+    errs = exc.errors(include_url=False, include_input=False, include_context=False)
+    if len(errs) == 1 and errs[0]["type"] == "json_invalid" and not errs[0]["loc"]:
+        return str(errs[0]["msg"])
+    return None
+
+
+def _decode_error(data: Union[bytes, str], msg: str, title: str) -> EventDecodeError:
+    if isinstance(data, bytes):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return EventDecodeError(
+                f"event is not valid UTF-8 (invalid byte at position {exc.start}); "
+                f"{title} needs a UTF-8 JSON document"
+            )
+    msg = msg.replace("Invalid JSON: ", "")
+    low = msg.lower()
+    if "recursion" in low or "depth" in low:
+        return EventDecodeError(f"event JSON is nested too deeply for {title}: {msg}")
+    if "number out of range" in low:
+        return EventDecodeError(f"event JSON has a number too large for {title}: {msg}")
+    return EventDecodeError(f"event is not valid JSON for {title}: {msg}")
+
+
+def validate_bytes(
+    adapter: TypeAdapter[Any],
+    data: Union[bytes, str],
+    title: str,
+    *,
+    include_input: bool = False,
+    prefix: str = "",
+) -> Any:
+    """Validate JSON text or bytes with ``adapter``, raising only fcsdk errors.
+
+    ``prefix`` is prepended to error paths (envelopes use it for the path through the trigger).
+
+    Example:
+        >>> from pydantic import TypeAdapter
+        >>> validate_bytes(TypeAdapter(list[int]), b"[1, 2]", "list[int]")
+        [1, 2]
+    """
+    from pydantic import ValidationError
+
+    if not data or (data[:1].isspace() and not data.strip()):
+        where = f" at {prefix}" if prefix else ""
+        raise EventDecodeError(f"event is empty{where}, but the handler expects {title}")
+    try:
+        return adapter.validate_json(data)
+    except ValidationError as exc:
+        msg = _json_error(exc)
+        if msg is not None:
+            err = _decode_error(data, msg, title)
+            if prefix:
+                err = type(err)(f"{prefix}: {err.message}")
+            raise err from exc
+        raise EventValidationError.from_pydantic(
+            exc, title, include_input=include_input, prefix=prefix
+        ) from exc
+    except RecursionError:
+        raise EventDecodeError(f"event JSON is nested too deeply for {title}") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise EventDecodeError(
+            f"event could not be decoded as {title}: {type(exc).__name__}"
+        ) from exc
+
+
+def validate_object(
+    adapter: TypeAdapter[Any], obj: Any, title: str, *, include_input: bool = False, prefix: str = ""
+) -> Any:
+    """Validate an already-decoded Python object with ``adapter``, raising only fcsdk errors.
+
+    Example:
+        >>> from pydantic import TypeAdapter
+        >>> validate_object(TypeAdapter(dict[str, int]), {"a": "1"}, "d")
+        {'a': 1}
+    """
+    from pydantic import ValidationError
+
+    try:
+        return adapter.validate_python(obj)
+    except ValidationError as exc:
+        raise EventValidationError.from_pydantic(
+            exc, title, include_input=include_input, prefix=prefix
+        ) from exc
+    except RecursionError:
+        raise EventDecodeError(f"event is nested too deeply for {title}") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise EventDecodeError(
+            f"event could not be validated as {title}: {type(exc).__name__}"
+        ) from exc
+
+
+def _is_passthrough(tp: Any) -> bool:
+    from typing import Any as TAny
+
+    return tp is None or tp is TAny or tp is object
+
+
+def make_decoder(
+    model: Any, *, envelope: Optional[EnvelopeLike] = None, include_input: bool = False
+) -> Optional[Decoder]:
+    """Build the decoder for ``model`` (a type or None); None means "pass the event unchanged".
+
+    Raises :class:`fcsdk.ConfigurationError` when pydantic cannot handle the model.
+
+    Example:
+        >>> dec = make_decoder(dict[str, int])
+        >>> dec(b'{"a": 1}')
+        {'a': 1}
+    """
+    if envelope is not None:
+        if not hasattr(envelope, "make_decoder"):
+            raise ConfigurationError(
+                f"envelope={envelope!r} is not an envelope: use one from fcsdk.envelopes or "
+                "subclass fcsdk.envelopes.Envelope"
+            )
+        return envelope.make_decoder(model, include_input=include_input)
+    if _is_passthrough(model):
+        return None
+    if model is bytes:
+        return as_bytes
+    if model is str:
+        return as_text
+    custom = getattr(model, "__fcsdk_decoder__", None)
+    if custom is not None:
+        return custom(include_input=include_input)  # type: ignore[no-any-return]
+    adapter = build_adapter(model)
+    title = type_title(model)
+    validate_json = adapter.validate_json
+    bytes_like = (bytearray, memoryview)
+
+    def decode(event: Any) -> Any:
+        tp = type(event)
+        if (tp is bytes or tp is str) and event:
+            try:
+                return validate_json(event)
+            except Exception:  # slow path: classify the failure precisely
+                return validate_bytes(adapter, event, title, include_input=include_input)
+        if tp is bytes or tp is str or event is None:
+            return validate_bytes(adapter, event or b"", title, include_input=include_input)
+        if isinstance(event, bytes_like):
+            return validate_bytes(adapter, bytes(event), title, include_input=include_input)
+        return validate_object(adapter, event, title, include_input=include_input)
+
+    return decode
+
+
+def build_adapter(model: Any) -> TypeAdapter[Any]:
+    """``TypeAdapter(model)``, or :class:`fcsdk.ConfigurationError` naming the model.
+
+    Example:
+        >>> build_adapter(int).validate_python("3")
+        3
+    """
+    from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter
+
+    try:
+        return TypeAdapter(model)
+    except (PydanticSchemaGenerationError, PydanticUserError, TypeError, NameError) as exc:
+        raise ConfigurationError(
+            f"fcsdk cannot build a validator for {type_title(model)}: {exc}. Use a pydantic "
+            "model, dataclass, TypedDict or a type pydantic's TypeAdapter accepts"
+        ) from exc
+
+
+# -- return values ---------------------------------------------------------------------------
+
+
+def _fc_default(obj: Any) -> Any:
+    """FC's runtime ``default=``: Decimal -> float, date/datetime -> isoformat(), ``to_json()``;
+    then what pydantic can serialize (models by alias, dataclasses, UUID, sets, enums...)."""
+    if isinstance(obj, decimal.Decimal):
+        return float(obj)
+    if isinstance(obj, (datetime.date, datetime.datetime)):
+        return obj.isoformat()
+    to_json = getattr(obj, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    from pydantic_core import PydanticSerializationError, to_jsonable_python
+
+    try:
+        return to_jsonable_python(obj, by_alias=True)
+    except PydanticSerializationError:
+        raise TypeError(f"object of type {type(obj).__name__} is not JSON serializable") from None
+
+
+def fc_json_dumps(value: Any) -> str:
+    """Serialize ``value`` exactly as FC's Python runtime does (``indent=4, sort_keys=True``).
+
+    Example:
+        >>> import decimal
+        >>> print(fc_json_dumps({"b": decimal.Decimal("1.5"), "a": None}))
+        {
+            "a": null,
+            "b": 1.5
+        }
+    """
+    return json.dumps(value, indent=4, sort_keys=True, default=_fc_default)
+
+
+def _bad_path(value: Any, path: tuple[Any, ...] = (), depth: int = 0) -> tuple[Any, ...]:
+    """The path of the first value inside ``value`` that FC's JSON encoding rejects."""
+    if depth > 200:
+        return path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, (str, int, float, bool)) and k is not None:
+                return (*path, repr(type(k).__name__))
+            try:
+                fc_json_dumps(v)
+            except (TypeError, ValueError, RecursionError):
+                return _bad_path(v, (*path, str(k)), depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            try:
+                fc_json_dumps(v)
+            except (TypeError, ValueError, RecursionError):
+                return _bad_path(v, (*path, i), depth + 1)
+    return path
+
+
+def encode_result(value: Any) -> Body:
+    """Turn a handler's return value into the body FC sends.
+
+    ``str`` and ``bytes`` pass through; pydantic models and dataclasses become compact JSON
+    bytes by alias (pydantic's serializer); everything else is serialized exactly as FC's runtime
+    does (:func:`fc_json_dumps`). Unserializable values raise :class:`fcsdk.ResponseEncodeError`.
+
+    Example:
+        >>> encode_result("hi"), encode_result(b"\\x00"), encode_result(None)
+        ('hi', b'\\x00', 'null')
+    """
+    tp = type(value)
+    if tp is str or tp is bytes:
+        return value  # type: ignore[no-any-return]
+    if tp is bytearray or tp is memoryview:
+        return bytes(value)
+    if hasattr(tp, "__pydantic_serializer__") or hasattr(tp, "__dataclass_fields__"):
+        from pydantic_core import PydanticSerializationError, to_json
+
+        try:
+            return to_json(value, by_alias=True)
+        except PydanticSerializationError as exc:
+            raise ResponseEncodeError(
+                f"cannot serialize the handler's return value ({tp.__name__}) for FC: {exc}"
+            ) from exc
+    if isinstance(value, str):
+        return str(value)
+    try:
+        return fc_json_dumps(value)
+    except (TypeError, ValueError, RecursionError) as exc:
+        where = format_loc(_bad_path(value))
+        reason = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
+        if "circular" in reason.lower():
+            reason = "circular reference"
+        raise ResponseEncodeError(
+            f"cannot serialize the handler's return value ({tp.__name__}) for FC: "
+            f"{where}: {reason}"
+        ) from exc
+
+
+def make_encoder(response_model: Any = None, *, include_input: bool = False) -> Encoder:
+    """Build the encoder for a handler's return values (validating against ``response_model``).
+
+    Example:
+        >>> make_encoder(list[int])(["1", 2])
+        b'[1,2]'
+    """
+    if response_model is None:
+        return encode_result
+    adapter = build_adapter(response_model)
+    title = f"response {type_title(response_model)}"
+
+    def encode(value: Any) -> Body:
+        from pydantic import ValidationError
+
+        try:
+            checked = adapter.validate_python(value)
+        except ValidationError as exc:
+            raise ResponseValidationError.from_pydantic(
+                exc, title, include_input=include_input
+            ) from exc
+        try:
+            return adapter.dump_json(checked, by_alias=True)
+        except Exception as exc:
+            raise ResponseEncodeError(f"cannot serialize the {title} for FC: {exc}") from exc
+
+    return encode

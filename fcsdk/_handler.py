@@ -1,0 +1,304 @@
+"""``@fc.handler``: turn a typed function into the plain ``handler(event, context)`` FC calls.
+
+Everything expensive happens once, at decoration: resolving the model from the annotations,
+building the pydantic ``TypeAdapter``, choosing the sync or async path and the encoder. The
+per-invocation path is a few attribute reads and one pydantic call.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Protocol, TypeVar, Union, overload
+
+from typing_extensions import ParamSpec
+
+from . import _aio
+from ._codec import Decoder, Encoder, EnvelopeLike, make_decoder, make_encoder
+from .context import Context
+from .errors import ConfigurationError
+from .logging import current_context
+
+__all__ = ["FCHandler", "HandlerSpec", "handler"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<from the annotation>"
+
+
+_UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class HandlerSpec:
+    """What ``@fc.handler`` decided at decoration time (``wrapper.__fcsdk__``).
+
+    Tools use it: ``fcsdk schema`` reads ``model`` and ``response_model``; runtimes read
+    ``is_async`` and ``func``.
+    """
+
+    func: Callable[..., Any]
+    model: Any
+    response_model: Any
+    envelope: Any
+    decoder: Optional[Decoder]
+    encoder: Encoder
+    is_async: bool
+    takes_context: bool
+
+
+class FCHandler(Protocol[P, R_co]):
+    """The type of a decorated handler: a plain ``handler(event, context)`` returning the body FC
+    sends (``str`` or ``bytes``), with the original function kept as ``__wrapped__``."""
+
+    @property
+    def __wrapped__(self) -> Callable[P, R_co]: ...
+
+    @property
+    def __fcsdk__(self) -> HandlerSpec: ...
+
+    def __call__(self, event: Any, context: Any = None, /) -> Union[str, bytes]: ...
+
+
+class HandlerDecorator(Protocol):
+    """What ``fc.handler(...)`` with arguments returns."""
+
+    def __call__(self, func: Callable[P, R], /) -> FCHandler[P, R]: ...
+
+
+def _positional(func: Callable[..., Any]) -> tuple[list[inspect.Parameter], bool]:
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read the signature of {func!r}: {exc}") from exc
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = [p for p in sig.parameters.values() if p.kind in kinds]
+    varargs = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in sig.parameters.values())
+    required_kw = [
+        p.name
+        for p in sig.parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+    ]
+    if required_kw:
+        raise ConfigurationError(
+            f"handler {_name(func)} has required keyword-only parameters {required_kw}; FC passes "
+            "only (event, context)"
+        )
+    return params, varargs
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return getattr(func, "__qualname__", None) or repr(func)
+
+
+def _event_annotation(
+    func: Callable[..., Any], param: inspect.Parameter, localns: Optional[dict[str, Any]]
+) -> Any:
+    """The resolved annotation of the event parameter (string annotations included)."""
+    ann = param.annotation
+    if ann is inspect.Parameter.empty:
+        return None
+    if not isinstance(ann, str):
+        return ann
+    import typing
+
+    target = inspect.unwrap(func)
+    globalns = getattr(target, "__globals__", {})
+    try:
+        hints = typing.get_type_hints(target, globalns=globalns, localns=localns)
+    except Exception:
+        try:
+            return eval(ann, dict(globalns), dict(localns or {}))
+        except Exception as exc:
+            raise ConfigurationError(
+                f"cannot resolve the annotation {ann!r} of {_name(func)}'s event parameter "
+                f"({type(exc).__name__}: {exc}); define the type at module level or pass "
+                "model= explicitly"
+            ) from exc
+    return hints.get(param.name)
+
+
+def _build(
+    func: Callable[..., Any],
+    model: Any,
+    response_model: Any,
+    envelope: Optional[EnvelopeLike],
+    include_input: bool,
+    localns: Optional[dict[str, Any]],
+) -> Any:
+    if not callable(func):
+        raise ConfigurationError(f"@fc.handler needs a function, got {type(func).__name__}")
+    params, varargs = _positional(func)
+    if not params and not varargs:
+        raise ConfigurationError(
+            f"handler {_name(func)} takes no arguments; it must accept (event) or (event, context)"
+        )
+    required = [p for p in params if p.default is inspect.Parameter.empty]
+    if len(required) > 2:
+        raise ConfigurationError(
+            f"handler {_name(func)} requires {len(required)} arguments; FC passes only "
+            "(event, context)"
+        )
+    takes_context = varargs or len(params) >= 2
+    if model is _UNSET:
+        model = _event_annotation(func, params[0], localns) if params else None
+    decoder = make_decoder(model, envelope=envelope, include_input=include_input)
+    encoder = make_encoder(response_model, include_input=include_input)
+    is_async = inspect.iscoroutinefunction(inspect.unwrap(func))
+    spec = HandlerSpec(
+        func=func,
+        model=model,
+        response_model=response_model,
+        envelope=envelope,
+        decoder=decoder,
+        encoder=encoder,
+        is_async=is_async,
+        takes_context=takes_context,
+    )
+    wrapper = _make_wrapper(func, decoder, encoder, is_async=is_async, takes_context=takes_context)
+    functools.update_wrapper(wrapper, func)
+    wrapper.__fcsdk__ = spec  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _make_wrapper(
+    func: Callable[..., Any],
+    decoder: Optional[Decoder],
+    encoder: Encoder,
+    *,
+    is_async: bool,
+    takes_context: bool,
+) -> Callable[..., Union[str, bytes]]:
+    set_ctx = current_context.set
+    reset_ctx = current_context.reset
+    of = Context.of
+    run = _aio.run
+
+    # One closure per combination keeps the per-call path free of flag checks.
+    if not is_async and takes_context:
+
+        def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+            ctx = context if type(context) is Context else of(context)
+            token = set_ctx(ctx)
+            try:
+                if decoder is not None:
+                    event = decoder(event)
+                return encoder(func(event, ctx))
+            finally:
+                reset_ctx(token)
+
+    elif not is_async:
+
+        def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+            ctx = context if type(context) is Context else of(context)
+            token = set_ctx(ctx)
+            try:
+                if decoder is not None:
+                    event = decoder(event)
+                return encoder(func(event))
+            finally:
+                reset_ctx(token)
+
+    else:
+
+        def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+            ctx = context if type(context) is Context else of(context)
+            token = set_ctx(ctx)
+            try:
+                if decoder is not None:
+                    event = decoder(event)
+                coro = func(event, ctx) if takes_context else func(event)
+                return encoder(run(coro))
+            finally:
+                reset_ctx(token)
+
+    return handler
+
+
+@overload
+def handler(func: Callable[P, R], /) -> FCHandler[P, R]: ...
+
+
+@overload
+def handler(
+    func: None = None,
+    /,
+    *,
+    model: Any = ...,
+    response_model: Any = None,
+    envelope: Optional[EnvelopeLike] = None,
+    include_input: bool = False,
+) -> HandlerDecorator: ...
+
+
+def handler(
+    func: Optional[Callable[..., Any]] = None,
+    /,
+    *,
+    model: Any = _UNSET,
+    response_model: Any = None,
+    envelope: Optional[EnvelopeLike] = None,
+    include_input: bool = False,
+) -> Any:
+    """Make a typed function into the plain ``handler(event, context)`` that FC calls.
+
+    Parameters:
+        func: the handler; it takes ``(event)`` or ``(event, context)``, sync or ``async``.
+        model: what to validate the event as: anything pydantic's ``TypeAdapter`` accepts.
+            Default: the first parameter's annotation; ``bytes``, ``str``, ``Any`` or none
+            means no parsing (``str`` receives the UTF-8 text).
+        response_model: validate (and serialize) the return value as this type.
+        envelope: unwrap the payload from a trigger event first (see :mod:`fcsdk.envelopes`).
+        include_input: let error messages and ``errors()`` include input values (off by
+            default: events may carry secrets or personal data).
+
+    Returns:
+        A plain function ``(event, context=None)``: ``event`` may be bytes, bytearray,
+        memoryview, str, or an already decoded dict/list; ``context`` a native FC context,
+        a mapping of ``x-fc-*`` headers, an :class:`fcsdk.Context`, or None (local call).
+        It returns ``str`` or ``bytes``, exactly the body FC's runtime would send.
+
+    Raises:
+        ConfigurationError: at decoration time, for a model pydantic cannot handle or a
+            function with the wrong arity.
+        EventDecodeError: per call, when the event is not UTF-8 / JSON / is empty.
+        EventValidationError: per call, when the event does not match the model.
+        ResponseValidationError: per call, when the return value fails ``response_model``.
+        ResponseEncodeError: per call, when the return value cannot be serialized.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> from pydantic import BaseModel
+        >>> class Order(BaseModel):
+        ...     order_id: str
+        ...     qty: int
+        >>> @fc.handler
+        ... def handler(event: Order, context: fc.Context) -> dict:
+        ...     return {"id": event.order_id, "qty": event.qty}
+        >>> print(handler(b'{"order_id": "a", "qty": 2}', None))
+        {
+            "id": "a",
+            "qty": 2
+        }
+    """
+    localns: Optional[dict[str, Any]] = None
+    try:  # the caller's locals, to resolve string annotations of locally defined models
+        frame = sys._getframe(1)
+        localns = dict(frame.f_locals) if frame.f_code.co_name != "<module>" else None
+    except (AttributeError, ValueError):  # pragma: no cover - non-CPython
+        localns = None
+
+    if func is not None:
+        return _build(func, model, response_model, envelope, include_input, localns)
+
+    def decorate(f: Callable[..., Any]) -> Any:
+        return _build(f, model, response_model, envelope, include_input, localns)
+
+    return decorate

@@ -1,0 +1,503 @@
+"""``fc.Context``: one typed, read-only view over every shape of FC context.
+
+FC hands a Python handler one of three things (see the FC runtime reference):
+
+- shape A (python3.6/3.9/3.10): an object with ``request_id``, ``credentials``, ``function``,
+  ``service``, ``region``, ``account_id``, ``retry_count``, ``tracing`` (camelCase aliases too);
+- shape B (python3.12): no ``credentials``, ``service`` or ``tracing``; ``version_id`` and
+  ``qualifier`` on ``function``; ``log_project``/``log_store`` at the top;
+- shape C (custom runtime): no object at all, only ``x-fc-*`` request headers.
+
+:class:`Context` reads all three, falls back to the ``FC_*`` environment variables for anything
+missing, and computes nothing until a field is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from .credentials import Credentials
+from .errors import CredentialsUnavailableError
+
+if TYPE_CHECKING:
+    import logging
+
+__all__ = ["Context", "FunctionMeta", "ServiceMeta", "Tracing"]
+
+
+@dataclass(frozen=True)
+class FunctionMeta:
+    """The function being invoked.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> fc.FunctionMeta(name="orders", memory=512).memory
+        512
+    """
+
+    name: Optional[str] = None
+    handler: Optional[str] = None
+    #: Memory size in MB.
+    memory: Optional[int] = None
+    #: Timeout in seconds.
+    timeout: Optional[int] = None
+    initializer: Optional[str] = None
+    version_id: Optional[str] = None
+    qualifier: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ServiceMeta:
+    """The FC 2.0 service (FC 3.0 has none; fields are then None).
+
+    Example:
+        >>> import fcsdk as fc
+        >>> fc.ServiceMeta(name="svc").log_project is None
+        True
+    """
+
+    name: Optional[str] = None
+    log_project: Optional[str] = None
+    log_store: Optional[str] = None
+    qualifier: Optional[str] = None
+    version_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Tracing:
+    """Tracing headers (FC 2.0 OpenTracing / Jaeger).
+
+    Example:
+        >>> import fcsdk as fc
+        >>> fc.Tracing().span_baggages
+        {}
+    """
+
+    span_context: Optional[str] = None
+    jaeger_endpoint: Optional[str] = None
+    span_baggages: dict[str, Any] = field(default_factory=dict)
+
+
+def _text(value: Any) -> Optional[str]:
+    """A non-empty string, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = value if isinstance(value, str) else str(value)
+    text = text.strip()
+    return text or None
+
+
+def _int(value: Any) -> Optional[int]:
+    """An int from an int or a numeric string; None for missing or garbage."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = _text(value)
+    if text is None or len(text) > 30:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return int(number) if number == number and abs(number) != float("inf") else None
+
+
+def _baggages(value: Any) -> dict[str, Any]:
+    """Span baggages: a dict, or base64 JSON text (as FC's headers carry it)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    text = _text(value)
+    if text is None or len(text) > 65536:
+        return {}
+    try:
+        decoded = json.loads(base64.b64decode(text, validate=False))
+    except (binascii.Error, ValueError, RecursionError):
+        try:
+            decoded = json.loads(text)
+        except (ValueError, RecursionError):
+            return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def _attr(obj: Any, *names: str) -> Any:
+    """The first non-None attribute (or mapping key) of ``obj`` among ``names``."""
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        for n in names:
+            v = obj.get(n)
+            if v is not None:
+                return v
+        return None
+    for n in names:
+        try:
+            v = getattr(obj, n, None)
+        except Exception:  # a broken native property must not break the handler
+            v = None
+        if v is not None:
+            return v
+    return None
+
+
+_SHAPE_NATIVE = 0
+_SHAPE_HEADERS = 1
+_SHAPE_ENV = 2
+
+
+class Context:
+    """The invocation context, identical on every runtime.
+
+    Build it with :meth:`of` (any native context, a mapping of ``x-fc-*`` headers, ``None`` or a
+    ``Context``); :func:`fcsdk.handler` does this for you. Every field is read lazily, missing
+    fields are ``None`` (``request_id`` is generated when FC gave none), numbers given as strings
+    are converted and garbage in a numeric field gives ``None``.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> ctx = fc.Context.of({"x-fc-request-id": "r-1", "x-fc-function-memory": "512"})
+        >>> ctx.request_id, ctx.function.memory
+        ('r-1', 512)
+    """
+
+    __slots__ = ("_cache", "_environ", "_raw", "_shape", "_start")
+
+    _raw: Any
+    _shape: int
+    _environ: Optional[Mapping[str, str]]
+    _cache: dict[str, Any]
+    _start: float
+
+    def __init__(
+        self,
+        native: Any = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        environ: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        if headers is not None:
+            self._raw = {str(k).lower(): v for k, v in headers.items()}
+            self._shape = _SHAPE_HEADERS
+        elif native is not None:
+            self._raw = native
+            self._shape = _SHAPE_NATIVE
+        else:
+            self._raw = None
+            self._shape = _SHAPE_ENV
+        self._environ = environ
+        self._cache = {}
+        self._start = time.monotonic()
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def of(cls, context: Any = None, *, environ: Optional[Mapping[str, str]] = None) -> Context:
+        """A ``Context`` for whatever FC (or a local tool) passed as ``context``.
+
+        ``None`` builds one from the environment; a ``Context`` is returned as it is; a mapping is
+        taken as custom-runtime headers; anything else as a native context object.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.of(None, environ={"FC_REGION": "cn-hangzhou"}).region
+            'cn-hangzhou'
+        """
+        if type(context) is cls:
+            return context
+        if context is None:
+            return cls(environ=environ)
+        if isinstance(context, Context):
+            return context
+        if isinstance(context, Mapping):
+            return cls(headers=context, environ=environ)
+        return cls(context, environ=environ)
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Context:
+        """A ``Context`` from the ``FC_*`` environment variables alone (local calls).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.from_env({"FC_FUNCTION_NAME": "f"}).function.name
+            'f'
+        """
+        return cls(environ=environ)
+
+    @classmethod
+    def from_headers(
+        cls, headers: Mapping[str, str], *, environ: Optional[Mapping[str, str]] = None
+    ) -> Context:
+        """A ``Context`` from custom-runtime ``x-fc-*`` headers (any case).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.from_headers({"X-Fc-Region": "cn-shanghai"}).region
+            'cn-shanghai'
+        """
+        return cls(headers=headers, environ=environ)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _env(self, *names: str) -> Optional[str]:
+        env = self._environ if self._environ is not None else os.environ
+        for n in names:
+            v = _text(env.get(n))
+            if v is not None:
+                return v
+        return None
+
+    def _header(self, name: str) -> Any:
+        return self._raw.get(name) if self._shape == _SHAPE_HEADERS else None
+
+    def _native(self, *names: str) -> Any:
+        return _attr(self._raw, *names) if self._shape == _SHAPE_NATIVE else None
+
+    def _cached(self, key: str, build: Callable[[], Any]) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = build()
+            return value
+
+    # -- fields ---------------------------------------------------------------------------------
+
+    @property
+    def raw(self) -> Any:
+        """What FC passed: the native context, the headers mapping (lower-cased keys), or None."""
+        return self._raw
+
+    @property
+    def request_id(self) -> str:
+        """The invocation's request id; a generated UUID when FC gave none (local calls)."""
+        try:
+            return self._cache["request_id"]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        rid = _text(self._native("request_id", "requestId") or self._header("x-fc-request-id"))
+        if rid is None:
+            rid = str(uuid.uuid4())
+        self._cache["request_id"] = rid
+        return rid
+
+    @property
+    def region(self) -> Optional[str]:
+        """The region id, e.g. ``cn-hangzhou``."""
+        return self._cached(
+            "region",
+            lambda: _text(self._native("region") or self._header("x-fc-region"))
+            or self._env("FC_REGION", "ALIBABA_CLOUD_REGION"),
+        )
+
+    @property
+    def account_id(self) -> Optional[str]:
+        """The Alibaba Cloud account id that owns the function."""
+        return self._cached(
+            "account_id",
+            lambda: _text(self._native("account_id", "accountId") or self._header("x-fc-account-id"))
+            or self._env("FC_ACCOUNT_ID"),
+        )
+
+    @property
+    def retry_count(self) -> int:
+        """How many times FC has retried this invocation (0 when unknown)."""
+        return self._cached(  # type: ignore[no-any-return]
+            "retry_count",
+            lambda: _int(self._native("retry_count", "retryCount") or self._header("x-fc-retry-count"))
+            or 0,
+        )
+
+    @property
+    def instance_id(self) -> Optional[str]:
+        """The id of the FC instance running this invocation (``FC_INSTANCE_ID``)."""
+        return self._cached(
+            "instance_id",
+            lambda: _text(self._native("instance_id", "instanceId") or self._header("x-fc-instance-id"))
+            or self._env("FC_INSTANCE_ID"),
+        )
+
+    @property
+    def function(self) -> FunctionMeta:
+        """The function's name, handler, memory (MB), timeout (s), initializer, version, qualifier."""
+        return self._cached("function", self._build_function)  # type: ignore[no-any-return]
+
+    def _build_function(self) -> FunctionMeta:
+        fn = self._native("function")
+        svc = self._native("service")
+        h = self._header
+        return FunctionMeta(
+            name=_text(_attr(fn, "name") or h("x-fc-function-name"))
+            or self._env("FC_FUNCTION_NAME"),
+            handler=_text(_attr(fn, "handler") or h("x-fc-function-handler"))
+            or self._env("FC_FUNCTION_HANDLER"),
+            memory=_int(_attr(fn, "memory", "memorySize") or h("x-fc-function-memory"))
+            or _int(self._env("FC_FUNCTION_MEMORY_SIZE")),
+            timeout=_int(_attr(fn, "timeout") or h("x-fc-function-timeout"))
+            or _int(self._env("FC_FUNCTION_TIMEOUT")),
+            initializer=_text(_attr(fn, "initializer") or h("x-fc-function-initializer"))
+            or self._env("FC_FUNCTION_INITIALIZER"),
+            version_id=_text(
+                _attr(fn, "version_id", "versionId")
+                or _attr(svc, "version_id", "versionId")
+                or h("x-fc-version-id")
+            )
+            or self._env("FC_FUNCTION_VERSION", "FC_VER_ID"),
+            qualifier=_text(
+                _attr(fn, "qualifier") or _attr(svc, "qualifier") or h("x-fc-qualifier")
+            )
+            or self._env("FC_QUALIFIER"),
+        )
+
+    @property
+    def service(self) -> ServiceMeta:
+        """The FC 2.0 service; on FC 3.0 its fields are mostly None."""
+        return self._cached("service", self._build_service)  # type: ignore[no-any-return]
+
+    def _build_service(self) -> ServiceMeta:
+        svc = self._native("service")
+        h = self._header
+        return ServiceMeta(
+            name=_text(_attr(svc, "name") or h("x-fc-service-name")) or self._env("FC_SERVICE_NAME"),
+            log_project=_text(
+                _attr(svc, "log_project", "logProject")
+                or self._native("log_project", "logProject")
+                or h("x-fc-service-logproject")
+            ),
+            log_store=_text(
+                _attr(svc, "log_store", "logStore")
+                or self._native("log_store", "logStore")
+                or h("x-fc-service-logstore")
+            ),
+            qualifier=_text(_attr(svc, "qualifier") or h("x-fc-qualifier"))
+            or self._env("FC_QUALIFIER"),
+            version_id=_text(_attr(svc, "version_id", "versionId") or h("x-fc-version-id"))
+            or self._env("FC_FUNCTION_VERSION", "FC_VER_ID"),
+        )
+
+    @property
+    def tracing(self) -> Tracing:
+        """OpenTracing span context, Jaeger endpoint and span baggages (FC 2.0)."""
+        return self._cached("tracing", self._build_tracing)  # type: ignore[no-any-return]
+
+    def _build_tracing(self) -> Tracing:
+        tr = self._native("tracing")
+        h = self._header
+        return Tracing(
+            span_context=_text(
+                _attr(tr, "span_context", "spanContext")
+                or h("x-fc-tracing-opentracing-span-context")
+            ),
+            jaeger_endpoint=_text(
+                _attr(tr, "jaeger_endpoint", "jaegerEndpoint") or h("x-fc-tracing-jaeger-endpoint")
+            ),
+            span_baggages=_baggages(
+                _attr(tr, "span_baggages", "spanBaggages")
+                or h("x-fc-tracing-opentracing-span-baggages")
+            ),
+        )
+
+    @property
+    def credentials(self) -> Optional[Credentials]:
+        """The function's credentials, or None. Resolution order: native context, custom-runtime
+        headers, then the environment (see :mod:`fcsdk.credentials`). Cached per invocation."""
+        return self._cached("credentials", self._build_credentials)  # type: ignore[no-any-return]
+
+    def _build_credentials(self) -> Optional[Credentials]:
+        creds = None
+        if self._shape == _SHAPE_NATIVE:
+            creds = Credentials.from_native(self._native("credentials"))
+        elif self._shape == _SHAPE_HEADERS:
+            creds = Credentials.from_headers(self._raw)
+        if creds is None:
+            creds = Credentials.from_env(self._environ)
+        return creds
+
+    def require_credentials(self) -> Credentials:
+        """The credentials, or :class:`fcsdk.CredentialsUnavailableError` saying where fcsdk looked.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> try:
+            ...     fc.Context.from_env({}).require_credentials()
+            ... except fc.CredentialsUnavailableError as exc:
+            ...     print(exc.code)
+            credentials_unavailable
+        """
+        creds = self.credentials
+        if creds is None:
+            from .credentials import ENV_SOURCES
+
+            tried = ["the native context's credentials", "x-fc-access-key-* headers"]
+            tried += [f"{i}/{s}" for i, s, _ in ENV_SOURCES]
+            raise CredentialsUnavailableError(
+                "no credentials found; tried: "
+                + ", ".join(tried)
+                + ". On FC, give the function a role; locally, export ALIBABA_CLOUD_ACCESS_KEY_ID"
+                " and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS keys)"
+            )
+        return creds
+
+    @property
+    def logger(self) -> logging.LoggerAdapter[logging.Logger]:
+        """A logger whose records carry this invocation's request id (see :mod:`fcsdk.logging`)."""
+        from .logging import context_logger
+
+        return self._cached("logger", lambda: context_logger(self))  # type: ignore[no-any-return]
+
+    def remaining_time(self) -> Optional[float]:
+        """Seconds left before FC's timeout (invocation start + function timeout - now), or None
+        when the timeout is unknown.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> ctx = fc.Context.of({"x-fc-function-timeout": "3"})
+            >>> 2.5 < ctx.remaining_time() <= 3
+            True
+        """
+        timeout = self.function.timeout
+        if timeout is None:
+            return None
+        return self._start + timeout - time.monotonic()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict of every field; credentials masked.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> d = fc.Context.of({"x-fc-request-id": "r"}, environ={}).to_dict()
+            >>> d["request_id"], d["credentials"]
+            ('r', None)
+        """
+        from dataclasses import asdict
+
+        creds = self.credentials
+        return {
+            "request_id": self.request_id,
+            "region": self.region,
+            "account_id": self.account_id,
+            "retry_count": self.retry_count,
+            "instance_id": self.instance_id,
+            "function": asdict(self.function),
+            "service": asdict(self.service),
+            "tracing": asdict(self.tracing),
+            "credentials": creds.to_dict() if creds is not None else None,
+        }
+
+    def __repr__(self) -> str:
+        fn = self.function
+        return (
+            f"Context(request_id={self.request_id!r}, function={fn.name!r}, "
+            f"region={self.region!r}, credentials={'present' if self.credentials else None})"
+        )

@@ -1,0 +1,297 @@
+"""The fcsdk exception tree.
+
+Every failure fcsdk raises is an :class:`FCError`; each stage of an invocation has its own
+subclass and each class a stable machine-readable ``code``::
+
+    FCError                                 code
+    ├── ConfigurationError                  "configuration"        a mistake in the decoration itself
+    ├── MissingDependencyError              "missing_dependency"   an optional extra is not installed
+    ├── CredentialsUnavailableError         "credentials_unavailable"
+    ├── EventError                          "event"                the event could not be used
+    │   ├── EventDecodeError                "event_decode"         not UTF-8, not JSON, empty, too deep
+    │   └── EventValidationError            "event_validation"     valid JSON, wrong shape
+    └── ResponseError                       "response"             the handler's return is unusable
+        ├── ResponseValidationError         "response_validation"  fails ``response_model``
+        └── ResponseEncodeError             "response_encode"      cannot be serialized for FC
+
+FC reports a failed invocation as ``{"errorMessage": str(exc), "errorType": type(exc).__name__}``,
+so the class names and the messages are the user interface: they are short, name the field path
+and never contain input values (which may be secrets or personal data) unless the handler was
+decorated with ``include_input=True``.
+
+Example:
+    >>> import fcsdk as fc
+    >>> try:
+    ...     raise fc.EventDecodeError("event is empty, but the handler expects Order")
+    ... except fc.FCError as exc:
+    ...     exc.to_dict()["errorType"], exc.code
+    ('EventDecodeError', 'event_decode')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+__all__ = [
+    "ConfigurationError",
+    "CredentialsUnavailableError",
+    "EventDecodeError",
+    "EventError",
+    "EventValidationError",
+    "FCError",
+    "MissingDependencyError",
+    "ResponseEncodeError",
+    "ResponseError",
+    "ResponseValidationError",
+    "format_loc",
+]
+
+#: How many validation errors a message lists before "and N more".
+MAX_LISTED_ERRORS = 10
+
+
+class FCError(Exception):
+    """Base class of every error fcsdk raises.
+
+    Attributes:
+        code: a stable, machine-readable identifier of the error class.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> issubclass(fc.EventValidationError, fc.FCError)
+        True
+    """
+
+    code: ClassVar[str] = "fcsdk_error"
+
+    def __init__(self, message: str, *, errors: Optional[list[dict[str, Any]]] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self._errors: list[dict[str, Any]] = list(errors or [])
+
+    def __str__(self) -> str:
+        return self.message
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Structured details: a list of ``{"loc": tuple, "msg": str, "type": str}``.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.FCError("boom").errors()
+            []
+        """
+        return [dict(e) for e in self._errors]
+
+    def to_dict(self) -> dict[str, Any]:
+        """This error in FC's error JSON shape, plus ``code`` (and ``errors`` when there are any).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.FCError("boom").to_dict()
+            {'errorMessage': 'boom', 'errorType': 'FCError', 'code': 'fcsdk_error'}
+        """
+        out: dict[str, Any] = {
+            "errorMessage": self.message,
+            "errorType": type(self).__name__,
+            "code": self.code,
+        }
+        if self._errors:
+            out["errors"] = [{**e, "loc": list(e.get("loc", ()))} for e in self._errors]
+        return out
+
+
+class ConfigurationError(FCError, TypeError):
+    """The decoration itself is wrong (a model pydantic cannot handle, a handler with the wrong
+    arity). Raised at import time, never on a request.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> try:
+        ...     fc.handler(lambda a, b, c: None)
+        ... except fc.ConfigurationError as exc:
+        ...     print(exc.code)
+        configuration
+    """
+
+    code = "configuration"
+
+
+class MissingDependencyError(FCError, ImportError):
+    """An optional dependency is missing; the message names the extra to install.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> str(fc.MissingDependencyError.for_extra("oss2", "oss"))
+        'oss2 is not installed: pip install "fcsdk[oss]"'
+    """
+
+    code = "missing_dependency"
+
+    @classmethod
+    def for_extra(cls, module: str, extra: str) -> MissingDependencyError:
+        """Build the error for a missing ``module`` provided by fcsdk's ``extra``."""
+        return cls(f'{module} is not installed: pip install "fcsdk[{extra}]"')
+
+
+class CredentialsUnavailableError(FCError):
+    """No credentials were found where the handler needs them.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> fc.CredentialsUnavailableError("no credentials").code
+        'credentials_unavailable'
+    """
+
+    code = "credentials_unavailable"
+
+
+class EventError(FCError, ValueError):
+    """The event could not be turned into what the handler declared. A client's mistake.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> issubclass(fc.EventDecodeError, fc.EventError)
+        True
+    """
+
+    code = "event"
+
+
+class EventDecodeError(EventError):
+    """The event bytes are not usable at all: not UTF-8, not JSON, empty, nested too deep.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> fc.EventDecodeError("event is not valid JSON: line 1 column 2").code
+        'event_decode'
+    """
+
+    code = "event_decode"
+
+
+class EventValidationError(EventError):
+    """The event is well-formed but does not match the handler's model.
+
+    ``str(exc)`` lists the field paths, e.g.
+    ``2 validation errors for Order: items[2].qty: Input should be a valid integer; customer: Field required``.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> @fc.handler
+        ... def h(event: dict[str, int]) -> str:
+        ...     return "ok"
+        >>> try:
+        ...     h(b'{"a": "x"}', None)
+        ... except fc.EventValidationError as exc:
+        ...     print(exc)
+        1 validation error for dict[str, int]: a: Input should be a valid integer, unable to parse string as an integer
+    """
+
+    code = "event_validation"
+
+    @classmethod
+    def from_pydantic(
+        cls, exc: ValidationError, title: str, *, include_input: bool = False, prefix: str = ""
+    ) -> EventValidationError:
+        """Build from a pydantic ``ValidationError`` (kept as ``__cause__`` by the caller)."""
+        return _from_pydantic(cls, exc, title, include_input=include_input, prefix=prefix)
+
+
+class ResponseError(FCError):
+    """The handler returned something fcsdk cannot send. A bug in the handler, not the client.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> issubclass(fc.ResponseValidationError, fc.ResponseError)
+        True
+    """
+
+    code = "response"
+
+
+class ResponseValidationError(ResponseError):
+    """The return value does not match ``response_model``.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> @fc.handler(response_model=int)
+        ... def h(event: bytes) -> object:
+        ...     return "many"
+        >>> try:
+        ...     h(b"", None)
+        ... except fc.ResponseValidationError as exc:
+        ...     print(exc)
+        1 validation error for response int: Input should be a valid integer, unable to parse string as an integer
+    """
+
+    code = "response_validation"
+
+    @classmethod
+    def from_pydantic(
+        cls, exc: ValidationError, title: str, *, include_input: bool = False, prefix: str = ""
+    ) -> ResponseValidationError:
+        """Build from a pydantic ``ValidationError`` (kept as ``__cause__`` by the caller)."""
+        return _from_pydantic(cls, exc, title, include_input=include_input, prefix=prefix)
+
+
+class ResponseEncodeError(ResponseError, TypeError):
+    """The return value cannot be serialized the way FC's runtime sends results.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> @fc.handler
+        ... def h(event: bytes) -> object:
+        ...     return {"f": object()}
+        >>> try:
+        ...     h(b"", None)
+        ... except fc.ResponseEncodeError as exc:
+        ...     print(exc)
+        cannot serialize the handler's return value (dict) for FC: f: object of type object is not JSON serializable
+    """
+
+    code = "response_encode"
+
+
+def format_loc(loc: tuple[Any, ...] | list[Any]) -> str:
+    """Render a pydantic ``loc`` as a path: ``("items", 2, "qty")`` -> ``items[2].qty``.
+
+    Example:
+        >>> format_loc(("items", 2, "qty"))
+        'items[2].qty'
+        >>> format_loc((3, "data", "body"))
+        '[3].data.body'
+    """
+    out = []
+    for part in loc:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        else:
+            out.append(f".{part}" if out else str(part))
+    return "".join(out) or "(root)"
+
+
+def _from_pydantic(
+    cls: type[Any], exc: ValidationError, title: str, *, include_input: bool, prefix: str
+) -> Any:
+    raw = exc.errors(include_url=False, include_input=include_input, include_context=False)
+    pre: tuple[Any, ...] = (prefix,) if prefix else ()
+    errors: list[dict[str, Any]] = []
+    for e in raw:
+        item: dict[str, Any] = {
+            "loc": pre + tuple(e["loc"]),
+            "msg": e["msg"],
+            "type": e["type"],
+        }
+        if include_input and "input" in e:
+            item["input"] = e["input"]
+        errors.append(item)
+    n = len(errors)
+    parts = [f"{format_loc(e['loc'])}: {e['msg']}" for e in errors[:MAX_LISTED_ERRORS]]
+    listed = "; ".join(parts)
+    if n > MAX_LISTED_ERRORS:
+        listed += f"; and {n - MAX_LISTED_ERRORS} more"
+    noun = "error" if n == 1 else "errors"
+    return cls(f"{n} validation {noun} for {title}: {listed}", errors=errors)
