@@ -1,0 +1,53 @@
+"""The ``fcsdk`` command line (also ``python -m fcsdk``).
+
+Each sub-command lives in its own module, imported only when that command runs, so that
+``fcsdk --help`` and every command start fast. A command module provides
+``add_parser(subparsers) -> argparse.ArgumentParser`` and sets ``func`` (``args -> int``)
+on the parser with ``set_defaults``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Optional, Sequence
+
+__all__ = ["COMMANDS", "main"]
+
+#: Sub-command name -> module providing ``add_parser``.
+COMMANDS: dict[str, str] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every registered sub-command."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="fcsdk", description="Run, serve and package Alibaba Cloud Function Compute handlers."
+    )
+    parser.add_argument("--version", action="version", version=f"fcsdk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in dict.fromkeys(COMMANDS.values()):
+        importlib.import_module(module_name).add_parser(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point: parse ``argv`` and run the chosen command; returns the exit code.
+
+    Example:
+        >>> main(["--version"])  # doctest: +SKIP
+        fcsdk 0.1.0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
