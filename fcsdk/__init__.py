@@ -40,7 +40,16 @@ from .logging import logger
 __version__ = "0.1.0"
 
 # Public names provided by sub-packages, imported on first access (PEP 562).
-_LAZY: dict[str, tuple[str, str | None]] = {}
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "events": ("fcsdk.events", None),
+    "envelopes": ("fcsdk.envelopes", None),
+    "http": ("fcsdk.http", None),
+    "testing": ("fcsdk.testing", None),
+    "http_handler": ("fcsdk.http", "http_handler"),
+    "initializer": ("fcsdk.lifecycle", "initializer"),
+    "pre_stop": ("fcsdk.lifecycle", "pre_stop"),
+    "pre_freeze": ("fcsdk.lifecycle", "pre_freeze"),
+}
 
 __all__ = [
     "ConfigurationError",
