@@ -284,15 +284,17 @@ def setup(
     level: Union[int, str] = logging.INFO,
     stream: Optional[IO[str]] = None,
     target: Optional[logging.Logger] = None,
+    keep_runtime: Optional[bool] = None,
 ) -> Optional[logging.Handler]:
     """Configure logging for FC: request ids from fcsdk's context, FC's line format or JSON.
 
     - ``fmt`` is ``"fc"`` or ``"json"``; None reads ``FCSDK_LOG_FORMAT`` (default ``fc``).
-    - When ``target`` (default: the root logger) already has handlers that fcsdk did not add,
-      as under FC's built-in runtime, the ``fc`` format keeps them (FC ships their lines to SLS)
-      and only patches their request id (see :func:`patch_handlers`); ``json`` replaces them.
-    - Otherwise it adds one stream handler (``stream``, default stderr). Calling it again
-      replaces the handler it added before.
+    - Under FC's built-in runtime (``keep_runtime``; by default: ``target``, the root logger
+      unless given, has handlers fcsdk did not add and ``FC_FUNC_CODE_PATH`` is set), the ``fc``
+      format keeps FC's handlers (FC ships their lines to SLS) and only patches their request id
+      (see :func:`patch_handlers`); ``json`` replaces them with fcsdk's.
+    - Otherwise it adds one stream handler (``stream``, default stderr) and leaves other
+      handlers alone. Calling it again replaces the handler it added before.
 
     Returns the handler it added, or None when it kept the runtime's handlers.
 
@@ -306,18 +308,23 @@ def setup(
         >>> '"message": "hello"' in buf.getvalue()
         True
     """
+    import os
+    import sys
+
     target = target if target is not None else logging.getLogger()
     name = _format_name(fmt)
     target.setLevel(level)
     foreign = [h for h in target.handlers if not getattr(h, "_fcsdk", False)]
     for h in [h for h in target.handlers if getattr(h, "_fcsdk", False)]:
         target.removeHandler(h)
-    if foreign and name == "fc":
-        patch_handlers(target)
-        return None
-    for h in foreign:
-        target.removeHandler(h)
-    import sys
+    if keep_runtime is None:
+        keep_runtime = bool(foreign) and bool(os.environ.get("FC_FUNC_CODE_PATH"))
+    if keep_runtime:
+        if name == "fc":
+            patch_handlers(target)
+            return None
+        for h in foreign:
+            target.removeHandler(h)
 
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(make_formatter(name))
