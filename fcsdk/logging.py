@@ -83,7 +83,7 @@ class FCFormatter(logging.Formatter):
         '1970-01-01T00:00:00.005Z r-1 [INFO] hi'
     """
 
-    converter = staticmethod(time.gmtime)
+    converter = time.gmtime  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__(

@@ -227,7 +227,9 @@ class CustomRuntimeApp:
             "PayloadTooLarge",
             f"the event is larger than {self.max_body_size} bytes (fcsdk serve --max-body-size)",
         )
-        await self._respond(send, status, body, json_body=True)
+        # The rest of the body stays unread: close the connection rather than keep the client
+        # waiting to send it.
+        await self._respond(send, status, body, json_body=True, extra=((b"connection", b"close"),))
 
     @staticmethod
     async def _respond(
