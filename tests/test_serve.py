@@ -9,7 +9,6 @@ import socket
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -83,8 +82,15 @@ def test_invoke_success_with_headers_as_context(client):
     r = ctx_call(client, HEADERS)
     assert r.headers["x-fc-status"] == "200"
     assert r.headers["x-fc-request-id"] == "r-1"
-    assert r.json() == {"rid": "r-1", "memory": 256, "timeout": "30", "name": "orders",
-                        "ak": "AK1", "retry": "0", "baggages": {}}
+    assert r.json() == {
+        "rid": "r-1",
+        "memory": 256,
+        "timeout": "30",
+        "name": "orders",
+        "ak": "AK1",
+        "retry": None,
+        "baggages": {},
+    }
     assert r.text.startswith("{\n    ")  # FC's json.dumps(indent=4, sort_keys=True)
 
 
@@ -109,9 +115,14 @@ def test_missing_headers_generate_a_request_id(client):
 
 
 def test_garbage_headers_are_tolerated(client):
-    junk = {"x-fc-function-memory": "lots", "x-fc-function-timeout": "",
-            "x-fc-retry-count": "x", "x-fc-tracing-opentracing-span-baggages": "%%%not-b64",
-            "x-fc-request-id": "", "x-fc-access-key-id": "\xe9\xff".encode("latin-1")}
+    junk = {
+        "x-fc-function-memory": "lots",
+        "x-fc-function-timeout": "",
+        "x-fc-retry-count": "x",
+        "x-fc-tracing-opentracing-span-baggages": "%%%not-b64",
+        "x-fc-request-id": "",
+        "x-fc-access-key-id": "\xe9\xff".encode("latin-1"),
+    }
     body = ctx_call(client, junk).json()
     assert body["memory"] is None
     assert body["baggages"] == {}
@@ -170,8 +181,11 @@ def test_declared_huge_body_is_refused_before_reading(server):
 
 
 def test_dropped_and_malformed_clients_do_not_stop_the_server(server, client):
-    raw_request(server.port, b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
-                b"0123456789", read=False)
+    raw_request(
+        server.port,
+        b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789",
+        read=False,
+    )
     assert raw_request(server.port, b"GARBAGE\r\n\r\n").startswith(b"HTTP/1.1 400")
     raw_request(server.port, b"\x16\x03\x01\x00\xa5\x01\x00", read=False)  # a TLS hello
     assert ctx_call(client, HEADERS).json()["rid"] == "r-1"
@@ -193,8 +207,11 @@ async def _parallel(url, n, *, op, seconds=0.0, limit=64):
 
         async def one(i):
             rid = f"req-{i}-{uuid.uuid4().hex[:8]}"
-            headers = {"x-fc-request-id": rid, "x-fc-access-key-id": f"AK{i}",
-                       "x-fc-access-key-secret": f"SK{i}"}
+            headers = {
+                "x-fc-request-id": rid,
+                "x-fc-access-key-id": f"AK{i}",
+                "x-fc-access-key-secret": f"SK{i}",
+            }
             body = json.dumps({"op": op, "s": seconds}).encode()
             r = await c.post("/invoke", content=body, headers=headers)
             return i, rid, r
@@ -234,14 +251,21 @@ def test_bounded_load_nothing_lost(server):
 
 
 def test_sigterm_finishes_in_flight_runs_pre_stop_and_exits_0(tmp_path):
-    code = write_code(tmp_path, {"index.py": CODE["index.py"], "hooks.py": """
+    code = write_code(
+        tmp_path,
+        {
+            "index.py": CODE["index.py"],
+            "hooks.py": """
         import fcsdk as fc, pathlib
         @fc.pre_stop
         def stop(context: fc.Context) -> None:
             pathlib.Path(__file__).with_name("stopped.txt").write_text("bye")
-        """})
+        """,
+        },
+    )
     srv = ServeProcess(code, "index.handler", "--pre-stop", "hooks.stop")
     try:
+
         async def run():
             async with httpx.AsyncClient(base_url=srv.url, timeout=30) as c:
                 body = json.dumps({"op": "sleep", "s": 1.0}).encode()
@@ -289,28 +313,46 @@ def asgi_call(app, path, headers, body=b"", method="POST"):
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": path,
-             "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+    }
     asyncio.run(app(scope, receive, send))
     return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"]
 
 
 @pytest.fixture(scope="module")
 def echo_app(tmp_path_factory):
-    code = write_code(tmp_path_factory.mktemp("asgi"), {"echoctx.py": """
+    code = write_code(
+        tmp_path_factory.mktemp("asgi"),
+        {
+            "echoctx.py": """
         def handler(event, context):
             return [context.request_id, context.function.memory, context.function.timeout,
                     context.credentials.access_key_id, context.region, context.retry_count]
-        """})
+        """
+        },
+    )
     app = CustomRuntimeApp("echoctx.handler", str(code), workers=2)
     yield app
     app.close()
     sys.modules.pop("echoctx", None)
 
 
-FC_HEADERS = ["x-fc-request-id", "x-fc-function-memory", "x-fc-function-timeout",
-              "x-fc-access-key-id", "x-fc-access-key-secret", "x-fc-region", "x-fc-retry-count",
-              "x-fc-tracing-opentracing-span-baggages", "content-length", "x-fc-function-name"]
+FC_HEADERS = [
+    "x-fc-request-id",
+    "x-fc-function-memory",
+    "x-fc-function-timeout",
+    "x-fc-access-key-id",
+    "x-fc-access-key-secret",
+    "x-fc-region",
+    "x-fc-retry-count",
+    "x-fc-tracing-opentracing-span-baggages",
+    "content-length",
+    "x-fc-function-name",
+]
 header_value = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=30)
 
 
@@ -321,7 +363,8 @@ def test_any_header_values_give_a_well_formed_answer(echo_app, headers):
     assert status == 200
     assert out_headers[b"x-fc-status"] == b"200", body
     rid, memory, *_ = json.loads(body)
-    assert rid.strip() and out_headers[b"x-fc-request-id"].decode("latin-1") == rid
+    assert rid.strip()
+    assert out_headers[b"x-fc-request-id"].decode("latin-1") == rid
     assert memory is None or isinstance(memory, int)
 
 

@@ -101,6 +101,11 @@ def add_parser(subparsers: Any) -> None:
         help="on SIGTERM, wait at most this many seconds for in-flight invocations",
     )
     srv.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    srv.add_argument(
+        "--invoke-log",
+        action="store_true",
+        help="log FC Invoke Start/End RequestId around each invocation",
+    )
     srv.set_defaults(func=run_serve)
 
 
@@ -304,6 +309,7 @@ def run_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         max_body_size=args.max_body_size,
         runtime=args.runtime,
+        invoke_log=args.invoke_log,
     )
     config = uvicorn.Config(
         app,

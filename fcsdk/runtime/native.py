@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
+from ..context import _baggages, _int, _text
 from ..credentials import Credentials
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "NativeFunctionB",
     "NativeService",
     "NativeTracing",
+    "from_headers",
     "native_context",
     "shape_of",
 ]
@@ -239,35 +241,67 @@ def native_context(
     )
 
 
-def from_context(ctx: Any, runtime: str = "python3.10") -> NativeContext:
-    """A native-like context carrying the fields of an :class:`fcsdk.Context` (used by
-    ``fcsdk serve`` to hand raw handlers the object they expect).
+def from_headers(
+    headers: Mapping[str, str],
+    runtime: str = "python3.10",
+    *,
+    request_id: str,
+    environ: Optional[Mapping[str, str]] = None,
+) -> NativeContext:
+    """A native-like context from custom-runtime ``x-fc-*`` headers (lower-case keys), as
+    ``fcsdk serve`` hands it to raw handlers. Credentials: headers, else the environment; other
+    fields exactly as the headers carry them (missing or garbage numbers give None).
 
     Example:
-        >>> import fcsdk as fc
-        >>> c = fc.Context.of({"x-fc-request-id": "r-3", "x-fc-function-memory": "256"})
-        >>> from_context(c).function.memory
-        256
+        >>> ctx = from_headers({"x-fc-function-memory": "256", "x-fc-region": "cn-beijing"},
+        ...                    request_id="r-3")
+        >>> ctx.function.memory, ctx.region, ctx.credentials.access_key_id
+        (256, 'cn-beijing', None)
     """
-    fn = ctx.function
-    svc = ctx.service
-    tr = ctx.tracing
-    return native_context(
-        runtime,
-        request_id=ctx.request_id,
-        credentials=ctx.credentials,
-        function_name=fn.name,
-        handler=fn.handler,
-        memory=fn.memory,
-        timeout=fn.timeout,
-        initializer=fn.initializer,
-        region=ctx.region,
-        account_id=ctx.account_id,
-        retry_count=str(ctx.retry_count),
-        service_name=svc.name,
-        log_project=svc.log_project,
-        log_store=svc.log_store,
-        qualifier=fn.qualifier,
-        version_id=fn.version_id,
-        tracing=NativeTracing(tr.span_context, tr.jaeger_endpoint, dict(tr.span_baggages)),
+    h = headers.get
+    creds = Credentials.from_headers(headers) or Credentials.from_env(environ)
+    memory = _int(h("x-fc-function-memory"))
+    name, handler = _text(h("x-fc-function-name")), _text(h("x-fc-function-handler"))
+    region, account = _text(h("x-fc-region")), _text(h("x-fc-account-id"))
+    qualifier, version = _text(h("x-fc-qualifier")), _text(h("x-fc-version-id"))
+    if shape_of(runtime) == "B":
+        return NativeContextB(
+            request_id=request_id,
+            function=NativeFunctionB(
+                name, handler, memory, _int(h("x-fc-function-timeout")), version, qualifier
+            ),
+            region=region,
+            account_id=account,
+            log_project=_text(h("x-fc-service-logproject")),
+            log_store=_text(h("x-fc-service-logstore")),
+        )
+    return NativeContextA(
+        request_id=request_id,
+        credentials=NativeCredentials(
+            creds.access_key_id if creds else None,
+            creds.access_key_secret if creds else None,
+            creds.security_token if creds else None,
+        ),
+        function=NativeFunctionA(
+            name,
+            handler,
+            memory,
+            _text(h("x-fc-function-timeout")),
+            _text(h("x-fc-function-initializer")),
+        ),
+        service=NativeService(
+            _text(h("x-fc-service-name")),
+            _text(h("x-fc-service-logproject")),
+            _text(h("x-fc-service-logstore")),
+            qualifier,
+            version,
+        ),
+        region=region,
+        account_id=account,
+        retry_count=_text(h("x-fc-retry-count")),
+        tracing=NativeTracing(
+            _text(h("x-fc-tracing-opentracing-span-context")),
+            _text(h("x-fc-tracing-jaeger-endpoint")),
+            _baggages(h("x-fc-tracing-opentracing-span-baggages")),
+        ),
     )

@@ -37,7 +37,7 @@ from ..lifecycle import find_hooks
 from .errors import HandlerLoadError
 from .invoke import InvokeResult, call_handler, error_body
 from .loader import load_handler
-from .native import from_context, shape_of
+from .native import from_headers, shape_of
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "DEFAULT_WORKERS", "INVOKE_PATHS", "CustomRuntimeApp"]
 
@@ -78,6 +78,9 @@ class CustomRuntimeApp:
         workers: threads running handlers at once.
         max_body_size: the largest event accepted, in bytes (413 above it).
         runtime: the native context shape raw handlers receive (``python3.10`` = shape A).
+        invoke_log: log ``FC Invoke Start/End RequestId`` around each invocation (FC's platform
+            logs these itself on FC, so they are off by default; function errors are always
+            logged).
 
     A load failure does not raise: every invocation then answers FC's load error
     (:attr:`load_error`), as FC does.
@@ -94,8 +97,10 @@ class CustomRuntimeApp:
         workers: int = DEFAULT_WORKERS,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         runtime: str = "python3.10",
+        invoke_log: bool = False,
     ) -> None:
         shape_of(runtime)
+        self.invoke_log = invoke_log
         self.handler_name = handler
         self.max_body_size = max_body_size
         self.runtime = runtime
@@ -260,7 +265,7 @@ class CustomRuntimeApp:
         a native-like object for raw FC code."""
         if hasattr(func, "__fcsdk__") or hasattr(func, "__fcsdk_hook__"):
             return ctx
-        return from_context(ctx, self.runtime)
+        return from_headers(ctx.raw or {}, self.runtime, request_id=ctx.request_id)
 
     async def _invoke(self, event: bytes, ctx: Context) -> InvokeResult:
         rid = ctx.request_id
@@ -278,11 +283,11 @@ class CustomRuntimeApp:
             self._executor, self._call, func, event, self._argument(func, ctx), ctx
         )
 
-    @staticmethod
-    def _call(func: Callable[..., Any], event: bytes, arg: Any, ctx: Context) -> InvokeResult:
+    def _call(self, func: Callable[..., Any], event: bytes, arg: Any, ctx: Context) -> InvokeResult:
         rid = ctx.request_id
         extra = {"request_id": rid}
-        log.info("FC Invoke Start RequestId: %s", rid, extra=extra)
+        if self.invoke_log:
+            log.info("FC Invoke Start RequestId: %s", rid, extra=extra)
         result = call_handler(func, event, arg, context=ctx)
         if result.error is not None:
             log.error(
@@ -292,7 +297,8 @@ class CustomRuntimeApp:
                 result.error.get("errorMessage"),
                 extra=extra,
             )
-        log.info("FC Invoke End RequestId: %s", rid, extra=extra)
+        if self.invoke_log:
+            log.info("FC Invoke End RequestId: %s", rid, extra=extra)
         return result
 
     async def _lifecycle(self, kind: str, ctx: Context) -> Optional[dict[str, Any]]:
