@@ -198,32 +198,6 @@ def make_formatter(fmt: Optional[str] = None) -> logging.Formatter:
     return JSONFormatter() if _format_name(fmt) == "json" else FCFormatter()
 
 
-class _PinnedRecordMixin:
-    """Makes ``record.request_id`` read-only for the duration of one ``format`` call, so that a
-    runtime formatter or filter that writes a process-global id cannot overwrite the right one."""
-
-    _fcsdk_rid: str
-
-    @property
-    def request_id(self) -> str:
-        return self._fcsdk_rid
-
-    @request_id.setter
-    def request_id(self, value: Any) -> None:
-        pass
-
-
-_pinned_classes: dict[type, type] = {}
-
-
-def _pinned(cls: type) -> type:
-    try:
-        return _pinned_classes[cls]
-    except KeyError:
-        pinned = _pinned_classes[cls] = type(f"Pinned{cls.__name__}", (_PinnedRecordMixin, cls), {})
-        return pinned
-
-
 class _ContextIdFormatter(logging.Formatter):
     """Wraps a runtime's formatter: while an fcsdk invocation is active, the record's
     ``request_id`` is the invocation's, whatever the runtime's own code sets."""
@@ -236,16 +210,14 @@ class _ContextIdFormatter(logging.Formatter):
         rid = get_request_id()
         if rid is None:
             return self.inner.format(record)
-        original = record.__class__
-        saved = record.__dict__.pop("request_id", None)
-        record.__class__ = _pinned(original)
-        record._fcsdk_rid = rid
-        try:
-            return self.inner.format(record)
-        finally:
-            record.__class__ = original
-            del record._fcsdk_rid  # type: ignore[attr-defined]
-            record.request_id = saved if saved is not None else rid
+        record.request_id = rid  # after the handler's filters, which may set FC's global id
+        text = self.inner.format(record)
+        written = record.__dict__.get("request_id")
+        if written != rid:  # the runtime's formatter wrote its own id while formatting
+            record.request_id = rid
+            if isinstance(written, str) and written and written in text:
+                text = text.replace(written, rid, 1)
+        return text
 
     def formatTime(self, record: logging.LogRecord, datefmt: Optional[str] = None) -> str:
         return self.inner.formatTime(record, datefmt)
