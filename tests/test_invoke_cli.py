@@ -371,3 +371,11 @@ def test_raw_async_handler_is_reported_not_awaited():
     result = call_handler(handler, b"", None)
     assert result.error["errorType"] == "TypeError"
     assert "@fc.handler" in result.error["errorMessage"]
+
+
+def test_module_initializer_is_found_unless_disabled(capfd, code):
+    rc, out, _ = invoke(capfd, code, "hooks.handler")
+    assert (rc, json.loads(out)) == (0, {"init": 1})
+    rc, out, err = invoke(capfd, code, "hooks.handler", "--no-initializer")
+    assert json.loads(out) == {"init": 1}  # same module, not initialized again
+    assert "FC Initialize" not in err

@@ -400,3 +400,12 @@ def test_example_bodies_identical_through_invoke_and_serve(capfdbinary, folder, 
         assert r.content == invoked
     else:  # errors carry paths of this process; compare what FC's console shows first
         assert json.loads(r.content)["errorType"] == json.loads(invoked)["errorType"]
+
+
+def test_custom_runtime_example_starts_fcsdk_serve():
+    text = (ROOT / "examples" / "custom_runtime" / "s.yaml").read_text()
+    assert re.search(r"runtime: custom\.debian1[02]\b", text)
+    args = re.search(r"command:\s*\n\s*- python3\s*\n\s*args:\s*\n((?:\s*- .*\n)+)", text)
+    assert args
+    words = [ln.strip()[2:].strip().strip('"') for ln in args.group(1).splitlines()]
+    assert words[:4] == ["-m", "fcsdk", "serve", "index.handler"]

@@ -61,7 +61,14 @@ def add_parser(subparsers: Any) -> None:
     inv.add_argument("--timeout", type=float, default=60.0, help="seconds (default 60)")
     inv.add_argument("--account-id", default=None, help="context.account_id")
     inv.add_argument("--request-id", default=None, help="the request id (default: a new UUID)")
-    inv.add_argument("--initializer", metavar="MODULE.FUNC", help="run this hook once first")
+    inv.add_argument(
+        "--initializer",
+        metavar="MODULE.FUNC",
+        help="run this hook once first (default: the handler module's @fc.initializer, if any)",
+    )
+    inv.add_argument(
+        "--no-initializer", action="store_true", help="do not run the module's @fc.initializer"
+    )
     inv.set_defaults(func=run_invoke)
 
     srv = subparsers.add_parser(
@@ -194,6 +201,7 @@ def _max_memory_mb() -> Optional[float]:
 def run_invoke(args: argparse.Namespace) -> int:
     """``fcsdk invoke``: returns 0 on success, 1 on a function error, 2 on a usage error."""
     from ..credentials import Credentials
+    from ..lifecycle import find_hooks
     from ..logging import setup
     from .errors import HandlerLoadError
     from .invoke import call_handler, error_body
@@ -246,6 +254,9 @@ def run_invoke(args: argparse.Namespace) -> int:
         try:
             func = load_handler(args.handler, code_dir)
             hook = load_handler(args.initializer, code_dir) if args.initializer else None
+            if hook is None and not args.no_initializer:  # @fc.initializer in the module
+                module = sys.modules.get(getattr(func, "__module__", None) or "")
+                hook = find_hooks(module).get("initializer") if module is not None else None
         except HandlerLoadError as exc:
             log.error("cannot load %s: %s: %s", args.handler, exc.error_type, exc)
             out.write(error_body(exc.to_dict()))
