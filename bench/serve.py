@@ -228,6 +228,7 @@ def main() -> int:
             proc.terminate()
             proc.wait(30)
     base = in_process_p50()
+    shutil.rmtree(TMP, ignore_errors=True)
     print(f"in-process call p50: {base * 1000:.1f} us")
     if ("fcsdk serve", 1) in results:
         print(
