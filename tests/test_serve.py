@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import socket
 import sys
@@ -395,6 +396,10 @@ def test_example_bodies_identical_through_invoke_and_serve(capfdbinary, folder, 
     finally:
         srv.stop()
         sys.modules.pop(module, None)
+        root = logging.getLogger()  # examples may call fc.logging.setup() at import
+        for h in [h for h in root.handlers if getattr(h, "_fcsdk", False)]:
+            root.removeHandler(h)
+        root.setLevel(logging.WARNING)
     assert r.headers["x-fc-status"] == ("200" if rc == 0 else "404")
     if rc == 0:
         assert r.content == invoked
