@@ -18,7 +18,7 @@ runtime and the testing kit are imported on first attribute access.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._handler import FCHandler, handler
 from .context import Context, FunctionMeta, ServiceMeta, Tracing
@@ -36,6 +36,11 @@ from .errors import (
     ResponseValidationError,
 )
 from .logging import logger
+
+if TYPE_CHECKING:  # the lazily imported names, typed for mypy and pyright
+    from .lifecycle import initializer as initializer
+    from .lifecycle import pre_freeze as pre_freeze
+    from .lifecycle import pre_stop as pre_stop
 
 __version__ = "0.1.0"
 

@@ -18,12 +18,13 @@ import json
 import logging
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, MutableMapping, Optional
+from typing import IO, TYPE_CHECKING, Any, MutableMapping, Optional, Union
 
 if TYPE_CHECKING:
     from .context import Context
 
 __all__ = [
+    "LOG_FORMAT_ENV",
     "FCFormatter",
     "JSONFormatter",
     "RequestIdFilter",
@@ -31,6 +32,9 @@ __all__ = [
     "current_context",
     "get_request_id",
     "logger",
+    "make_formatter",
+    "patch_handlers",
+    "setup",
 ]
 
 #: The context of the invocation running in this thread or task.
@@ -157,3 +161,146 @@ def context_logger(ctx: Context) -> logging.LoggerAdapter[logging.Logger]:
         'r-9'
     """
     return _ContextLogger(logger, {"request_id": ctx.request_id})
+
+
+#: The environment variable that selects the log format: ``fc`` (default) or ``json``.
+LOG_FORMAT_ENV = "FCSDK_LOG_FORMAT"
+
+_FORMATS = {"fc": "fc", "text": "fc", "line": "fc", "json": "json"}
+
+
+def _format_name(fmt: Optional[str]) -> str:
+    import os
+
+    name = fmt if fmt is not None else os.environ.get(LOG_FORMAT_ENV, "") or "fc"
+    try:
+        return _FORMATS[name.strip().lower()]
+    except KeyError:
+        from .errors import ConfigurationError
+
+        source = "format" if fmt is not None else LOG_FORMAT_ENV
+        raise ConfigurationError(
+            f"unknown log format {name!r} (from {source}): use 'fc' or 'json'"
+        ) from None
+
+
+def make_formatter(fmt: Optional[str] = None) -> logging.Formatter:
+    """The formatter for ``fmt`` (``"fc"`` or ``"json"``); None reads ``FCSDK_LOG_FORMAT``.
+
+    Raises:
+        ConfigurationError: for an unknown format name.
+
+    Example:
+        >>> from fcsdk.logging import make_formatter
+        >>> type(make_formatter("json")).__name__
+        'JSONFormatter'
+    """
+    return JSONFormatter() if _format_name(fmt) == "json" else FCFormatter()
+
+
+class _ContextIdFormatter(logging.Formatter):
+    """Wraps a runtime's formatter: while an fcsdk invocation is active, the record's
+    ``request_id`` is the invocation's, whatever the runtime's own code sets."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        rid = get_request_id()
+        if rid is None:
+            return self.inner.format(record)
+        record.request_id = rid  # after the handler's filters, which may set FC's global id
+        text = self.inner.format(record)
+        written = record.__dict__.get("request_id")
+        if written != rid:  # the runtime's formatter wrote its own id while formatting
+            record.request_id = rid
+            if isinstance(written, str) and written and written in text:
+                text = text.replace(written, rid, 1)
+        return text
+
+    def formatTime(self, record: logging.LogRecord, datefmt: Optional[str] = None) -> str:
+        return self.inner.formatTime(record, datefmt)
+
+
+def patch_handlers(target: Optional[logging.Logger] = None) -> int:
+    """Make the request id of ``target``'s handlers (default: the root logger's, which FC's
+    built-in runtime installs) come from fcsdk's context variable; returns how many handlers were
+    patched. FC's handler and format stay; only the id changes, and only during invocations that
+    fcsdk runs (``@fc.handler``, ``fcsdk invoke``/``serve``). This fixes FC's process-global request
+    id, which is wrong when several invocations run at once (instance concurrency above 1).
+
+    Idempotent.
+
+    Example:
+        >>> import logging
+        >>> from fcsdk.logging import patch_handlers
+        >>> log = logging.getLogger("patch-doc")
+        >>> log.addHandler(logging.StreamHandler())
+        >>> patch_handlers(log), patch_handlers(log)
+        (1, 0)
+    """
+    target = target if target is not None else logging.getLogger()
+    count = 0
+    for h in target.handlers:
+        if getattr(h, "_fcsdk", False) or isinstance(h.formatter, _ContextIdFormatter):
+            continue
+        h.setFormatter(_ContextIdFormatter(h.formatter or logging.Formatter()))
+        count += 1
+    return count
+
+
+def setup(
+    fmt: Optional[str] = None,
+    *,
+    level: Union[int, str] = logging.INFO,
+    stream: Optional[IO[str]] = None,
+    target: Optional[logging.Logger] = None,
+    keep_runtime: Optional[bool] = None,
+) -> Optional[logging.Handler]:
+    """Configure logging for FC: request ids from fcsdk's context, FC's line format or JSON.
+
+    - ``fmt`` is ``"fc"`` or ``"json"``; None reads ``FCSDK_LOG_FORMAT`` (default ``fc``).
+    - Under FC's built-in runtime (``keep_runtime``; by default: ``target``, the root logger
+      unless given, has handlers fcsdk did not add and ``FC_FUNC_CODE_PATH`` is set), the ``fc``
+      format keeps FC's handlers (FC ships their lines to SLS) and only patches their request id
+      (see :func:`patch_handlers`); ``json`` replaces them with fcsdk's.
+    - Otherwise it adds one stream handler (``stream``, default stderr) and leaves other
+      handlers alone. Calling it again replaces the handler it added before.
+
+    Returns the handler it added, or None when it kept the runtime's handlers.
+
+    Example:
+        >>> import io, logging
+        >>> from fcsdk.logging import setup
+        >>> buf = io.StringIO()
+        >>> log = logging.getLogger("setup-doc")
+        >>> _ = setup("json", stream=buf, target=log)
+        >>> log.info("hello")
+        >>> '"message": "hello"' in buf.getvalue()
+        True
+    """
+    import os
+    import sys
+
+    target = target if target is not None else logging.getLogger()
+    name = _format_name(fmt)
+    target.setLevel(level)
+    foreign = [h for h in target.handlers if not getattr(h, "_fcsdk", False)]
+    for h in [h for h in target.handlers if getattr(h, "_fcsdk", False)]:
+        target.removeHandler(h)
+    if keep_runtime is None:
+        keep_runtime = bool(foreign) and bool(os.environ.get("FC_FUNC_CODE_PATH"))
+    if keep_runtime:
+        if name == "fc":
+            patch_handlers(target)
+            return None
+        for h in foreign:
+            target.removeHandler(h)
+
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(make_formatter(name))
+    handler.addFilter(RequestIdFilter())
+    handler._fcsdk = True  # type: ignore[attr-defined]
+    target.addHandler(handler)
+    return handler

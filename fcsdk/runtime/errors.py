@@ -1,0 +1,154 @@
+"""Handler load errors, named after the ``errorType`` FC reports for each.
+
+::
+
+    FCError
+    └── HandlerLoadError            code "handler_load"      errorType
+        ├── InvalidHandlerNameError   "InvalidHandleName"    not ``module.function``
+        ├── ImportModuleError         "ImportModuleError"    module not found / an import failed
+        ├── UserCodeSyntaxError       "UserCodeSyntaxError"  the module does not compile
+        ├── UserCodeError             "UserCodeError"        the module raised while importing
+        └── HandlerNotFoundError      "HandlerNotFound"      no such (callable) attribute
+
+``to_dict()`` gives FC's error JSON: ``errorType`` is :attr:`HandlerLoadError.error_type`
+(FC's name), not the Python class name.
+
+Example:
+    >>> from fcsdk.runtime.errors import ImportModuleError
+    >>> ImportModuleError("No module named 'index'").to_dict()["errorType"]
+    'ImportModuleError'
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Optional
+
+from ..errors import FCError
+
+__all__ = [
+    "HandlerLoadError",
+    "HandlerNotFoundError",
+    "ImportModuleError",
+    "InvalidHandlerNameError",
+    "UserCodeError",
+    "UserCodeSyntaxError",
+]
+
+
+class HandlerLoadError(FCError):
+    """The handler named ``module.function`` could not be loaded.
+
+    Attributes:
+        error_type: the ``errorType`` FC reports for this failure.
+        stack_trace: FC-style frames ``[file, "line N", "in func", source]`` of the cause.
+
+    Example:
+        >>> from fcsdk.runtime.errors import HandlerLoadError, UserCodeError
+        >>> issubclass(UserCodeError, HandlerLoadError)
+        True
+    """
+
+    code: ClassVar[str] = "handler_load"
+    error_type: ClassVar[str] = "UserCodeError"
+
+    def __init__(self, message: str, *, stack_trace: Optional[list[list[str]]] = None) -> None:
+        super().__init__(message)
+        self.stack_trace: list[list[str]] = list(stack_trace or [])
+
+    def to_dict(self) -> dict[str, Any]:
+        """FC's error JSON for this load failure.
+
+        Example:
+            >>> from fcsdk.runtime.errors import HandlerNotFoundError
+            >>> HandlerNotFoundError("x").to_dict()
+            {'errorMessage': 'x', 'errorType': 'HandlerNotFound', 'stackTrace': []}
+        """
+        return {
+            "errorMessage": self.message,
+            "errorType": self.error_type,
+            "stackTrace": self.stack_trace,
+        }
+
+
+class InvalidHandlerNameError(HandlerLoadError):
+    """The handler setting is not of the form ``module.function`` (FC: ``InvalidHandleName``).
+
+    Example:
+        >>> from fcsdk.runtime.errors import InvalidHandlerNameError
+        >>> InvalidHandlerNameError("bad").error_type
+        'InvalidHandleName'
+    """
+
+    error_type = "InvalidHandleName"
+
+
+class ImportModuleError(HandlerLoadError):
+    """The handler's module, or something it imports, cannot be found (FC: ``ImportModuleError``).
+
+    Example:
+        >>> from fcsdk.runtime.errors import ImportModuleError
+        >>> ImportModuleError("x").code
+        'handler_load'
+    """
+
+    error_type = "ImportModuleError"
+
+
+class UserCodeSyntaxError(HandlerLoadError):
+    """The handler's module has a syntax error (FC: ``UserCodeSyntaxError``).
+
+    Example:
+        >>> from fcsdk.runtime.errors import UserCodeSyntaxError
+        >>> UserCodeSyntaxError("x").error_type
+        'UserCodeSyntaxError'
+    """
+
+    error_type = "UserCodeSyntaxError"
+
+
+class UserCodeError(HandlerLoadError):
+    """The handler's module raised while being imported (FC: ``UserCodeError``).
+
+    Example:
+        >>> from fcsdk.runtime.errors import UserCodeError
+        >>> UserCodeError("x").error_type
+        'UserCodeError'
+    """
+
+    error_type = "UserCodeError"
+
+
+class HandlerNotFoundError(HandlerLoadError):
+    """The module has no callable of the handler's name (FC: ``HandlerNotFound``).
+
+    Example:
+        >>> from fcsdk.runtime.errors import HandlerNotFoundError
+        >>> HandlerNotFoundError("x").error_type
+        'HandlerNotFound'
+    """
+
+    error_type = "HandlerNotFound"
+
+
+def stack_trace(tb: Any, *, skip: tuple[str, ...] = ()) -> list[list[str]]:
+    """FC's ``stackTrace``: ``[[file, "line N", "in func", source], ...]`` for a traceback,
+    leaving out importlib's frozen frames and frames whose file starts with a prefix in ``skip``.
+
+    Example:
+        >>> import sys
+        >>> try:
+        ...     1 / 0
+        ... except ZeroDivisionError:
+        ...     frames = stack_trace(sys.exc_info()[2])
+        >>> frames[0][1], frames[0][2]
+        ('line 2', 'in <module>')
+    """
+    import traceback
+
+    out: list[list[str]] = []
+    for frame in traceback.extract_tb(tb):
+        name = frame.filename
+        if name.startswith("<frozen ") or (skip and name.startswith(skip)):
+            continue
+        out.append([name, f"line {frame.lineno}", f"in {frame.name}", (frame.line or "").strip()])
+    return out

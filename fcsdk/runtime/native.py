@@ -1,0 +1,307 @@
+"""Native-like context objects, as FC's built-in Python runtimes pass them to handlers.
+
+- shape A (``python3``, ``python3.9``, ``python3.10``): ``request_id``, ``credentials``,
+  ``function``, ``service``, ``region``, ``account_id``, ``retry_count``, ``tracing``, with FC's
+  camelCase aliases;
+- shape B (``python3.12``): no ``credentials``, ``service`` or ``tracing`` (credentials are in the
+  environment); ``function.version_id``/``qualifier``; ``log_project``/``log_store`` at the top;
+  a ``logger``.
+
+Raw (undecorated) handlers receive these from ``fcsdk invoke`` and ``fcsdk serve``, so code written
+against FC's context runs unchanged.
+
+Example:
+    >>> ctx = native_context("python3.10", request_id="r-1", credentials=None)
+    >>> ctx.request_id, ctx.requestId, ctx.function.memory
+    ('r-1', 'r-1', 512)
+    >>> hasattr(native_context("python3.12", request_id="r-2"), "credentials")
+    False
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Union
+
+from ..context import _baggages, _int, _text
+from ..credentials import Credentials
+
+__all__ = [
+    "RUNTIMES",
+    "NativeContextA",
+    "NativeContextB",
+    "NativeCredentials",
+    "NativeFunctionA",
+    "NativeFunctionB",
+    "NativeService",
+    "NativeTracing",
+    "from_headers",
+    "native_context",
+    "shape_of",
+]
+
+#: Runtime ids fcsdk emulates, and the context shape each one passes.
+RUNTIMES: dict[str, str] = {
+    "python3": "A",
+    "python3.6": "A",
+    "python3.9": "A",
+    "python3.10": "A",
+    "python3.12": "B",
+}
+
+
+def shape_of(runtime: str) -> str:
+    """The context shape (``"A"`` or ``"B"``) of a runtime id.
+
+    Raises:
+        ValueError: for a runtime fcsdk does not emulate.
+
+    Example:
+        >>> shape_of("python3.12")
+        'B'
+    """
+    try:
+        return RUNTIMES[runtime]
+    except KeyError:
+        raise ValueError(
+            f"unknown runtime {runtime!r}: use one of {', '.join(sorted(RUNTIMES))}"
+        ) from None
+
+
+@dataclass
+class NativeCredentials:
+    """``context.credentials`` on shape A."""
+
+    access_key_id: Optional[str]
+    access_key_secret: Optional[str]
+    security_token: Optional[str]
+
+    @property
+    def accessKeyId(self) -> Optional[str]:
+        return self.access_key_id
+
+    @property
+    def accessKeySecret(self) -> Optional[str]:
+        return self.access_key_secret
+
+    @property
+    def securityToken(self) -> Optional[str]:
+        return self.security_token
+
+
+@dataclass
+class NativeFunctionA:
+    """``context.function`` on shape A (``timeout`` is the raw string, as FC passes it)."""
+
+    name: Optional[str]
+    handler: Optional[str]
+    memory: Optional[int]
+    timeout: Optional[str]
+    initializer: Optional[str] = None
+
+
+@dataclass
+class NativeFunctionB:
+    """``context.function`` on shape B."""
+
+    name: Optional[str]
+    handler: Optional[str]
+    memory: Optional[int]
+    timeout: Optional[int]
+    version_id: Optional[str] = None
+    qualifier: Optional[str] = None
+
+
+@dataclass
+class NativeService:
+    """``context.service`` on shape A (mostly empty on FC 3.0)."""
+
+    name: Optional[str] = None
+    log_project: Optional[str] = None
+    log_store: Optional[str] = None
+    qualifier: Optional[str] = None
+    version_id: Optional[str] = None
+
+
+@dataclass
+class NativeTracing:
+    """``context.tracing`` on shape A."""
+
+    span_context: Optional[str] = None
+    jaeger_endpoint: Optional[str] = None
+    span_baggages: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NativeContextA:
+    """The context of FC's python3 / python3.9 / python3.10 runtimes."""
+
+    request_id: str
+    credentials: NativeCredentials
+    function: NativeFunctionA
+    service: NativeService
+    region: Optional[str]
+    account_id: Optional[str]
+    retry_count: Optional[str] = None
+    tracing: NativeTracing = field(default_factory=NativeTracing)
+
+    @property
+    def requestId(self) -> str:
+        return self.request_id
+
+    @property
+    def accountId(self) -> Optional[str]:
+        return self.account_id
+
+
+@dataclass
+class NativeContextB:
+    """The context of FC's python3.12 runtime: no credentials, service or tracing."""
+
+    request_id: str
+    function: NativeFunctionB
+    region: Optional[str]
+    account_id: Optional[str]
+    log_project: Optional[str] = None
+    log_store: Optional[str] = None
+    logger: logging.LoggerAdapter[logging.Logger] = field(
+        default_factory=lambda: logging.LoggerAdapter(logging.getLogger(), {})
+    )
+
+    def __post_init__(self) -> None:
+        self.logger = logging.LoggerAdapter(logging.getLogger(), {"request_id": self.request_id})
+
+
+NativeContext = Union[NativeContextA, NativeContextB]
+
+
+def native_context(
+    runtime: str = "python3.10",
+    *,
+    request_id: str,
+    credentials: Optional[Credentials] = None,
+    function_name: Optional[str] = "fcsdk-local",
+    handler: Optional[str] = None,
+    memory: Optional[int] = 512,
+    timeout: Optional[int] = 60,
+    initializer: Optional[str] = None,
+    region: Optional[str] = None,
+    account_id: Optional[str] = None,
+    retry_count: Optional[str] = None,
+    service_name: Optional[str] = None,
+    log_project: Optional[str] = None,
+    log_store: Optional[str] = None,
+    qualifier: Optional[str] = None,
+    version_id: Optional[str] = None,
+    tracing: Optional[NativeTracing] = None,
+) -> NativeContext:
+    """A native-like context of ``runtime``'s shape.
+
+    Raises:
+        ValueError: for a runtime fcsdk does not emulate.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> native = native_context("python3.9", request_id="r", credentials=fc.Credentials("i", "s"))
+        >>> native.credentials.accessKeyId
+        'i'
+    """
+    if shape_of(runtime) == "B":
+        return NativeContextB(
+            request_id=request_id,
+            function=NativeFunctionB(
+                function_name, handler, memory, timeout, version_id=version_id, qualifier=qualifier
+            ),
+            region=region,
+            account_id=account_id,
+            log_project=log_project,
+            log_store=log_store,
+        )
+    creds = credentials
+    return NativeContextA(
+        request_id=request_id,
+        credentials=NativeCredentials(
+            creds.access_key_id if creds else None,
+            creds.access_key_secret if creds else None,
+            creds.security_token if creds else None,
+        ),
+        function=NativeFunctionA(
+            function_name,
+            handler,
+            memory,
+            None if timeout is None else str(timeout),
+            initializer,
+        ),
+        service=NativeService(service_name, log_project, log_store, qualifier, version_id),
+        region=region,
+        account_id=account_id,
+        retry_count=retry_count,
+        tracing=tracing or NativeTracing(),
+    )
+
+
+def from_headers(
+    headers: Mapping[str, str],
+    runtime: str = "python3.10",
+    *,
+    request_id: str,
+    environ: Optional[Mapping[str, str]] = None,
+) -> NativeContext:
+    """A native-like context from custom-runtime ``x-fc-*`` headers (lower-case keys), as
+    ``fcsdk serve`` hands it to raw handlers. Credentials: headers, else the environment; other
+    fields exactly as the headers carry them (missing or garbage numbers give None).
+
+    Example:
+        >>> ctx = from_headers({"x-fc-function-memory": "256", "x-fc-region": "cn-beijing"},
+        ...                    request_id="r-3")
+        >>> ctx.function.memory, ctx.region, ctx.credentials.access_key_id
+        (256, 'cn-beijing', None)
+    """
+    h = headers.get
+    creds = Credentials.from_headers(headers) or Credentials.from_env(environ)
+    memory = _int(h("x-fc-function-memory"))
+    name, handler = _text(h("x-fc-function-name")), _text(h("x-fc-function-handler"))
+    region, account = _text(h("x-fc-region")), _text(h("x-fc-account-id"))
+    qualifier, version = _text(h("x-fc-qualifier")), _text(h("x-fc-version-id"))
+    if shape_of(runtime) == "B":
+        return NativeContextB(
+            request_id=request_id,
+            function=NativeFunctionB(
+                name, handler, memory, _int(h("x-fc-function-timeout")), version, qualifier
+            ),
+            region=region,
+            account_id=account,
+            log_project=_text(h("x-fc-service-logproject")),
+            log_store=_text(h("x-fc-service-logstore")),
+        )
+    return NativeContextA(
+        request_id=request_id,
+        credentials=NativeCredentials(
+            creds.access_key_id if creds else None,
+            creds.access_key_secret if creds else None,
+            creds.security_token if creds else None,
+        ),
+        function=NativeFunctionA(
+            name,
+            handler,
+            memory,
+            _text(h("x-fc-function-timeout")),
+            _text(h("x-fc-function-initializer")),
+        ),
+        service=NativeService(
+            _text(h("x-fc-service-name")),
+            _text(h("x-fc-service-logproject")),
+            _text(h("x-fc-service-logstore")),
+            qualifier,
+            version,
+        ),
+        region=region,
+        account_id=account,
+        retry_count=_text(h("x-fc-retry-count")),
+        tracing=NativeTracing(
+            _text(h("x-fc-tracing-opentracing-span-context")),
+            _text(h("x-fc-tracing-jaeger-endpoint")),
+            _baggages(h("x-fc-tracing-opentracing-span-baggages")),
+        ),
+    )
