@@ -146,17 +146,22 @@ def _decode_error(data: Union[bytes, str], msg: str, title: str) -> EventDecodeE
     return EventDecodeError(f"event is not valid JSON for {title}: {msg}")
 
 
+def _prefix_text(prefix: Union[str, tuple[Any, ...]]) -> str:
+    return format_loc(prefix) if isinstance(prefix, tuple) else prefix
+
+
 def validate_bytes(
     adapter: TypeAdapter[Any],
     data: Union[bytes, str],
     title: str,
     *,
     include_input: bool = False,
-    prefix: str = "",
+    prefix: Union[str, tuple[Any, ...]] = "",
 ) -> Any:
     """Validate JSON text or bytes with ``adapter``, raising only fcsdk errors.
 
-    ``prefix`` is prepended to error paths (envelopes use it for the path through the trigger).
+    ``prefix`` is prepended to error paths (envelopes use it for the path through the trigger):
+    a string, or a ``loc`` tuple such as ``(3, "data", "body")`` that ``errors()`` keeps as is.
 
     Example:
         >>> from pydantic import TypeAdapter
@@ -166,7 +171,7 @@ def validate_bytes(
     from pydantic import ValidationError
 
     if not data or (data[:1].isspace() and not data.strip()):
-        where = f" at {prefix}" if prefix else ""
+        where = f" at {_prefix_text(prefix)}" if prefix else ""
         raise EventDecodeError(f"event is empty{where}, but the handler expects {title}")
     try:
         return adapter.validate_json(data)
@@ -175,7 +180,7 @@ def validate_bytes(
         if msg is not None:
             err = _decode_error(data, msg, title)
             if prefix:
-                err = type(err)(f"{prefix}: {err.message}")
+                err = type(err)(f"{_prefix_text(prefix)}: {err.message}")
             raise err from exc
         raise EventValidationError.from_pydantic(
             exc, title, include_input=include_input, prefix=prefix
@@ -194,7 +199,7 @@ def validate_object(
     title: str,
     *,
     include_input: bool = False,
-    prefix: str = "",
+    prefix: Union[str, tuple[Any, ...]] = "",
 ) -> Any:
     """Validate an already-decoded Python object with ``adapter``, raising only fcsdk errors.
 

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:  # a command whose module is not part of this build
             missing = exc.name or ""
-            if missing != module_name and not module_name.startswith(missing + "."):
+            if not (module_name == missing or module_name.startswith(missing + ".")):
                 raise
             continue
         module.add_parser(sub)

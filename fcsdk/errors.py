@@ -194,7 +194,12 @@ class EventValidationError(EventError):
 
     @classmethod
     def from_pydantic(
-        cls, exc: ValidationError, title: str, *, include_input: bool = False, prefix: str = ""
+        cls,
+        exc: ValidationError,
+        title: str,
+        *,
+        include_input: bool = False,
+        prefix: str | tuple[Any, ...] = "",
     ) -> EventValidationError:
         """Build from a pydantic ``ValidationError`` (kept as ``__cause__`` by the caller)."""
         return _from_pydantic(cls, exc, title, include_input=include_input, prefix=prefix)
@@ -231,7 +236,12 @@ class ResponseValidationError(ResponseError):
 
     @classmethod
     def from_pydantic(
-        cls, exc: ValidationError, title: str, *, include_input: bool = False, prefix: str = ""
+        cls,
+        exc: ValidationError,
+        title: str,
+        *,
+        include_input: bool = False,
+        prefix: str | tuple[Any, ...] = "",
     ) -> ResponseValidationError:
         """Build from a pydantic ``ValidationError`` (kept as ``__cause__`` by the caller)."""
         return _from_pydantic(cls, exc, title, include_input=include_input, prefix=prefix)
@@ -277,10 +287,15 @@ _E = TypeVar("_E", bound=FCError)
 
 
 def _from_pydantic(
-    cls: type[_E], exc: ValidationError, title: str, *, include_input: bool, prefix: str
+    cls: type[_E],
+    exc: ValidationError,
+    title: str,
+    *,
+    include_input: bool,
+    prefix: str | tuple[Any, ...],
 ) -> _E:
     raw = exc.errors(include_url=False, include_input=include_input, include_context=False)
-    pre: tuple[Any, ...] = (prefix,) if prefix else ()
+    pre: tuple[Any, ...] = prefix if isinstance(prefix, tuple) else ((prefix,) if prefix else ())
     errors: list[dict[str, Any]] = []
     for e in raw:
         item: dict[str, Any] = {

@@ -1,0 +1,169 @@
+"""``invoke``: call a handler exactly like FC's Python runtime does, and look at the body."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Mapping, Optional
+
+__all__ = ["InvokeResult", "encode_event", "invoke"]
+
+
+def encode_event(event: Any) -> bytes:
+    """The bytes FC would send for ``event``.
+
+    bytes pass through, str is UTF-8, a :class:`~fcsdk.events.TablestoreEvent` becomes CBOR,
+    pydantic models (and lists of them) JSON by alias, other values JSON.
+
+    Example:
+        >>> from fcsdk.testing import encode_event
+        >>> encode_event({"a": 1}), encode_event("é")
+        (b'{"a":1}', b'\\xc3\\xa9')
+    """
+    if isinstance(event, (bytes, bytearray, memoryview)):
+        return bytes(event)
+    if isinstance(event, str):
+        return event.encode("utf-8")
+    if event is None:
+        return b""
+    to_cbor = getattr(event, "to_cbor", None)
+    if callable(to_cbor) and "fcsdk.events.tablestore" in sys.modules:
+        from ..events.tablestore import TablestoreEvent
+
+        if isinstance(event, TablestoreEvent):
+            return event.to_cbor()
+    from pydantic_core import to_json
+
+    return to_json(event, by_alias=True)
+
+
+def _fc_default(obj: Any) -> Any:
+    # Exactly what FC's runtime does for values json.dumps cannot handle (nothing more:
+    # a pydantic model returned by a plain handler fails on FC, so it fails here too).
+    if isinstance(obj, decimal.Decimal):
+        return float(obj)
+    if isinstance(obj, (datetime.date, datetime.datetime)):
+        return obj.isoformat()
+    to_json = getattr(obj, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def runtime_body(value: Any) -> bytes:
+    """The response body FC's Python runtime makes of a handler's return value.
+
+    Example:
+        >>> from fcsdk.testing._invoke import runtime_body
+        >>> runtime_body({"b": 1, "a": None})
+        b'{\\n    "a": null,\\n    "b": 1\\n}'
+    """
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value, indent=4, sort_keys=True, default=_fc_default).encode("utf-8")
+
+
+def error_body(exc: BaseException) -> bytes:
+    """FC's error JSON for an exception: ``errorMessage``, ``errorType``, ``stackTrace``.
+
+    Example:
+        >>> from fcsdk.testing._invoke import error_body
+        >>> import json
+        >>> json.loads(error_body(ValueError("bad")))["errorType"]
+        'ValueError'
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    stack = [[f.filename, f"line {f.lineno}", f"in {f.name}", f.line or ""] for f in frames]
+    payload = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": stack}
+    return json.dumps(payload).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """What FC would answer: the body, the error headers, and the exception (if any).
+
+    Example:
+        >>> import fcsdk as fc
+        >>> from fcsdk.testing import invoke
+        >>> @fc.handler
+        ... def h(event: dict) -> dict:
+        ...     return {"got": event}
+        >>> r = invoke(h, {"a": 1})
+        >>> r.ok, r.json()
+        (True, {'got': {'a': 1}})
+    """
+
+    body: bytes
+    exception: Optional[BaseException] = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the handler returned normally."""
+        return self.exception is None
+
+    @property
+    def error_type(self) -> Optional[str]:
+        """FC's ``errorType`` (the exception class name), or None."""
+        return None if self.exception is None else type(self.exception).__name__
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8."""
+        return self.body.decode("utf-8")
+
+    def json(self) -> Any:
+        """The body parsed as JSON (an error body too)."""
+        return json.loads(self.body)
+
+
+def invoke(
+    handler: Callable[..., Any],
+    event: Any = b"",
+    context: Any = None,
+    *,
+    raise_errors: bool = True,
+) -> InvokeResult:
+    """Call ``handler(event_bytes, context)`` the way FC's Python runtime does.
+
+    Parameters:
+        handler: an ``@fc.handler`` function or any plain FC handler.
+        event: bytes, str, dict/list, a pydantic model (JSON by alias) or a
+            :class:`~fcsdk.events.TablestoreEvent` (CBOR); see :func:`encode_event`.
+        context: what FC would pass; default :func:`fake_context` (``python3.10`` shape).
+        raise_errors: re-raise the handler's exception (default); with False, return FC's
+            error JSON as the body and ``X-Fc-Error-Type: UnhandledInvocationError``.
+
+    Returns:
+        :class:`InvokeResult` with ``body`` (bytes exactly as FC would send), ``json()``,
+        ``ok``, ``error_type``, ``exception``.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> from fcsdk.testing import invoke, events
+        >>> @fc.handler
+        ... def h(event: fc.events.OSSEvent) -> str:
+        ...     return event.events[0].key
+        >>> invoke(h, events.oss(key="a.png")).text
+        'a.png'
+        >>> invoke(h, b"{}", raise_errors=False).json()["errorType"]
+        'EventValidationError'
+    """
+    from ._context import fake_context
+
+    data = encode_event(event)
+    ctx = fake_context() if context is None else context
+    try:
+        body = runtime_body(handler(data, ctx))
+    except Exception as exc:
+        if raise_errors:
+            raise
+        headers: Dict[str, str] = {"X-Fc-Error-Type": "UnhandledInvocationError"}
+        return InvokeResult(body=error_body(exc), exception=exc, headers=headers)
+    return InvokeResult(body=body)

@@ -1,0 +1,265 @@
+"""``fcsdk events`` and ``fcsdk schema``: sample trigger events and a handler's JSON Schema.
+
+- ``fcsdk events list``: every trigger with a sample, and the options of its factory;
+- ``fcsdk events show NAME [--OPTION VALUE ...]``: print the event FC would send, e.g.
+  ``fcsdk events show oss --bucket b --key k`` (``--raw`` writes the exact bytes);
+- ``fcsdk schema module.func``: the JSON Schema of a decorated handler's input (and output
+  when it has a ``response_model``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib
+import inspect
+import json
+import os
+import sys
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+__all__ = ["add_parser", "load_handler", "parse_options"]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``events`` (``list`` / ``show``) and ``schema`` on the ``fcsdk`` parser."""
+    events = subparsers.add_parser(
+        "events", help="list or print sample trigger events (like sam local generate-event)"
+    )
+    events_sub = events.add_subparsers(dest="events_command", metavar="ACTION")
+    lst = events_sub.add_parser("list", help="list the triggers that have a sample event")
+    lst.set_defaults(func=_cmd_list)
+    show = events_sub.add_parser(
+        "show",
+        help="print a sample event",
+        description="Print the event a trigger sends. Options are the factory's keyword "
+        "arguments, e.g. --bucket b --key k (see 'fcsdk events list'); repeat an option "
+        "for list arguments (--values a --values b).",
+    )
+    show.add_argument("name", help="trigger name, e.g. oss, timer, kafka")
+    show.add_argument("--raw", action="store_true", help="write the exact event bytes")
+    show.add_argument("options", nargs=argparse.REMAINDER, help="--option value pairs")
+    show.set_defaults(func=_cmd_show)
+    events.set_defaults(func=lambda args: _usage(events))
+
+    schema = subparsers.add_parser(
+        "schema", help="print the JSON Schema of a decorated handler's input (and output)"
+    )
+    schema.add_argument("handler", help="module.function, e.g. index.handler")
+    schema.add_argument(
+        "--code-dir", default=".", help="directory the module is imported from (default: .)"
+    )
+    schema.set_defaults(func=_cmd_schema)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _factory_options(factory: Callable[..., Any]) -> Dict[str, inspect.Parameter]:
+    return {
+        name: p
+        for name, p in inspect.signature(factory).parameters.items()
+        if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    }
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from . import events
+
+    for name in events.names():
+        factory = events.factory(name)
+        doc = (factory.__doc__ or "").strip().splitlines()[0].replace("``", "")
+        opts = " ".join(f"--{o.replace('_', '-')}" for o in _factory_options(factory))
+        print(f"{name:<20} {doc}")
+        if opts:
+            print(f"{'':<20}   options: {opts}")
+    return 0
+
+
+def _convert(raw: List[str], param: inspect.Parameter) -> Any:
+    default = param.default
+    if isinstance(default, (list, tuple)) or param.name in ("keys", "values", "bodies", "items"):
+        return list(raw)
+    value = raw[-1]
+    if isinstance(default, bool):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"--{param.name.replace('_', '-')} expects true or false, not {value!r}")
+    if isinstance(default, int):
+        return int(value)
+    if param.name in ("headers", "query", "path_parameters", "parameter", "attributes"):
+        parsed = json.loads(value)
+        if not isinstance(parsed, dict):
+            raise ValueError(f"--{param.name.replace('_', '-')} expects a JSON object")
+        return parsed
+    return value
+
+
+def parse_options(factory: Callable[..., Any], argv: Sequence[str]) -> Dict[str, Any]:
+    """Turn ``--option value`` pairs into keyword arguments for an event factory.
+
+    Raises:
+        ValueError: unknown option, missing value, or a value of the wrong kind.
+
+    Example:
+        >>> from fcsdk.testing import events
+        >>> parse_options(events.oss, ["--bucket", "b", "--size", "3"])
+        {'bucket': 'b', 'size': 3}
+    """
+    params = _factory_options(factory)
+    collected: Dict[str, List[str]] = {}
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        token = items[i]
+        if not token.startswith("--") or token == "--":
+            raise ValueError(f"expected an --option, got {token!r}")
+        name, _, inline = token[2:].partition("=")
+        key = name.replace("-", "_")
+        if key not in params:
+            known = ", ".join(f"--{p.replace('_', '-')}" for p in params) or "none"
+            raise ValueError(f"unknown option --{name}; options: {known}")
+        if inline or "=" in token:
+            value = inline
+        elif i + 1 < len(items):
+            i += 1
+            value = items[i]
+        else:
+            raise ValueError(f"option --{name} needs a value")
+        collected.setdefault(key, []).append(value)
+        i += 1
+    return {key: _convert(values, params[key]) for key, values in collected.items()}
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from . import events
+
+    options = list(args.options)
+    raw = args.raw or "--raw" in options
+    options = [o for o in options if o != "--raw"]
+    try:
+        factory = events.factory(args.name)
+        kwargs = parse_options(factory, options)
+        data = factory(**kwargs)
+    except KeyError as exc:
+        print(f"fcsdk events show: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError) as exc:
+        print(f"fcsdk events show {args.name}: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # MissingDependencyError (cbor2 for tablestore)
+        print(f"fcsdk events show {args.name}: {exc}", file=sys.stderr)
+        return 1
+    if raw:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    print(_pretty(data, args.name))
+    return 0
+
+
+def _pretty(data: bytes, name: str) -> str:
+    try:
+        return json.dumps(json.loads(data), indent=2, ensure_ascii=False)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    if name.lower().startswith("tablestore"):
+        from ..events.tablestore import _loads_cbor
+
+        print(
+            "# CBOR event shown decoded as JSON (bytes as base64); --raw for the bytes",
+            file=sys.stderr,
+        )
+        return json.dumps(_loads_cbor(data), indent=2, ensure_ascii=False, default=_b64)
+    return data.decode("utf-8", "replace")
+
+
+def _b64(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(type(value).__name__)
+
+
+def load_handler(spec: str, code_dir: str = ".") -> Any:
+    """Import ``module.func`` (``src/index.handler`` style paths too) from ``code_dir``.
+
+    A small local loader for ``fcsdk schema``; the runtime's loader reproduces FC's errors.
+
+    Raises:
+        ValueError: the spec has no ``.``; ImportError / AttributeError from the import.
+
+    Example:
+        >>> load_handler("json.dumps") is json.dumps
+        True
+    """
+    module_path, dot, func_name = spec.rpartition(".")
+    if not dot or not module_path or not func_name:
+        raise ValueError(f"handler {spec!r} must look like module.function, e.g. index.handler")
+    folder, _, module_name = module_path.replace("\\", "/").rpartition("/")
+    search = os.path.abspath(os.path.join(code_dir, folder))
+    if search not in sys.path:
+        sys.path.insert(0, search)
+    module = importlib.import_module(module_name)
+    return getattr(module, func_name)
+
+
+def _schema_of(tp: Any, mode: str) -> Dict[str, Any]:
+    from .._codec import build_adapter
+
+    if tp is None or tp is Any or tp is object:
+        return {}
+    if tp is bytes:
+        return {"type": "string", "format": "binary"}
+    result: Dict[str, Any] = build_adapter(tp).json_schema(mode=mode)  # type: ignore[arg-type]
+    return result
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    try:
+        func = load_handler(args.handler, args.code_dir)
+    except Exception as exc:
+        print(
+            f"fcsdk schema: cannot load {args.handler}: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return 2
+    spec = getattr(func, "__fcsdk__", None)
+    if spec is None:
+        print(
+            f"fcsdk schema: {args.handler} is not decorated with @fc.handler, so it declares "
+            "no input type",
+            file=sys.stderr,
+        )
+        return 2
+    model = spec.model
+    envelope = spec.envelope
+    try:
+        if envelope is not None and getattr(envelope, "batch", False):
+            item = envelope.item_model(model) if hasattr(envelope, "item_model") else model
+            input_schema = {"type": "array", "items": _schema_of(item, "validation")}
+        else:
+            input_schema = _schema_of(model, "validation")
+        out: Dict[str, Any] = {"handler": args.handler, "input": input_schema}
+        if envelope is not None:
+            out["envelope"] = repr(envelope)
+        if spec.response_model is not None:
+            out["output"] = _schema_of(spec.response_model, "serialization")
+    except Exception as exc:
+        print(
+            f"fcsdk schema: cannot build the schema: {type(exc).__name__}: {exc}", file=sys.stderr
+        )
+        return 1
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:  # pragma: no cover - convenience
+    """Run only these commands (``python -m fcsdk.testing.cli events list``)."""
+    parser = argparse.ArgumentParser(prog="fcsdk")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return int(args.func(args)) if hasattr(args, "func") else _usage(parser)
