@@ -213,6 +213,19 @@ def test_signature_versions_round_trip(server, version):
     assert {e["signature"] for e in server.log} == {version or "v1"}
 
 
+@pytest.mark.parametrize("version", ["v1", "v2", "v4"])
+@pytest.mark.parametrize("field", ["secret", "key_id", "token"])
+def test_each_version_checks_every_key(server, version, field):
+    keys = {"key_id": KEY_ID, "secret": SECRET, "token": TOKEN, field: "wrong"}
+    creds = fc.Context.of(native_a(**keys)).require_credentials()
+    bucket = creds.oss_bucket(server.endpoint, "bucket", version=version)
+    with pytest.raises(oss2.exceptions.ServerError) as info:
+        bucket.put_object("k", b"v")
+    expected = {"secret": "SignatureDoesNotMatch", "key_id": "InvalidAccessKeyId"}
+    assert info.value.code == expected.get(field, "InvalidSecurityToken")
+    assert server.buckets["bucket"] == {}
+
+
 def test_v4_region_from_context(server):
     creds = fc.Context.of(native_a(region="cn-hangzhou")).require_credentials()
     creds.oss_bucket(server.endpoint, "bucket", version="v4").put_object("k", b"v4")
