@@ -433,6 +433,8 @@ class Context:
             creds = Credentials.from_headers(self._raw)
         if creds is None:
             creds = Credentials.from_env(self._environ)
+        if creds is not None and creds.region is None:
+            creds = creds.with_region(self.region)  # the default region for OSS signature V4
         return creds
 
     def require_credentials(self) -> Credentials:

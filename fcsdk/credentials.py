@@ -8,12 +8,20 @@ Resolution order, the first source that has an access key id and secret wins:
    ``ALIBABA_CLOUD_SECURITY_TOKEN`` (python3.12, shape B; also the usual local set-up);
 4. the legacy ``accessKeyID`` / ``accessKeySecret`` / ``securityToken``;
 5. ``OSS_ACCESS_KEY_ID`` / ``OSS_ACCESS_KEY_SECRET`` / ``OSS_SESSION_TOKEN`` (what oss2 reads).
+
+:meth:`fcsdk.Context.require_credentials` raises :class:`fcsdk.CredentialsUnavailableError` naming
+every source it tried. The OSS helpers (:meth:`Credentials.oss_bucket` and friends) import oss2 or
+alibabacloud-oss-v2 only when called; the glue lives in :mod:`fcsdk._oss`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    import alibabacloud_oss_v2
+    import oss2
 
 __all__ = ["ENV_SOURCES", "Credentials"]
 
@@ -57,13 +65,16 @@ class Credentials:
         True
     """
 
-    __slots__ = ("_key", "expiration", "source")
+    __slots__ = ("_key", "expiration", "region", "source")
 
     _key: tuple[str, str, Optional[str]]
     #: Where these credentials came from, e.g. ``"context"`` or ``"env:ALIBABA_CLOUD_*"``.
     source: str
     #: The expiration time as the source gave it (STS credentials on some paths), else None.
     expiration: Optional[str]
+    #: The region of the invocation these credentials belong to (set by :class:`fcsdk.Context`);
+    #: the default region for OSS signature V4. Not part of equality.
+    region: Optional[str]
 
     def __init__(
         self,
@@ -73,10 +84,12 @@ class Credentials:
         *,
         expiration: Optional[str] = None,
         source: str = "explicit",
+        region: Optional[str] = None,
     ) -> None:
         object.__setattr__(self, "_key", (access_key_id, access_key_secret, security_token or None))
         object.__setattr__(self, "expiration", expiration)
         object.__setattr__(self, "source", source)
+        object.__setattr__(self, "region", region)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Credentials are read-only")
@@ -200,11 +213,131 @@ class Credentials:
 
     def __reduce__(self) -> Any:
         # Pickling keeps the real values (a pickle is an explicit dump, used across processes).
-        return (_rebuild, (self._key, self.expiration, self.source))
+        return (_rebuild, (self._key, self.expiration, self.source, self.region))
+
+    def with_region(self, region: Optional[str]) -> Credentials:
+        """The same keys with ``region`` as the default region for OSS signature V4.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Credentials("id", "s").with_region("cn-beijing").region
+            'cn-beijing'
+        """
+        return Credentials(
+            *self._key, expiration=self.expiration, source=self.source, region=region
+        )
+
+    # -- OSS ------------------------------------------------------------------------------------
+
+    def oss_auth(self, version: Optional[str] = None) -> oss2.StsAuth | oss2.AuthBase:
+        """An oss2 auth object for these keys: ``oss2.StsAuth`` when there is a security token,
+        else ``oss2.Auth`` / ``AuthV2`` / ``AuthV4``.
+
+        Parameters:
+            version: ``"v1"``, ``"v2"`` or ``"v4"``; None (the default) is oss2's own default
+                (v1 in oss2 2.x), so code moved from ``oss2.StsAuth(...)`` signs exactly as before.
+
+        Raises:
+            fcsdk.MissingDependencyError: oss2 is not installed (``pip install "fcsdk[oss]"``).
+            fcsdk.ConfigurationError: an unknown version, or v4 with an oss2 older than 2.18.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> auth = fc.Credentials("id", "secret", "sts-token").oss_auth()
+            >>> type(auth).__name__, auth.auth_version()
+            ('StsAuth', 'v1')
+            >>> type(fc.Credentials("id", "secret").oss_auth("v4")).__name__
+            'AuthV4'
+        """
+        from ._oss import make_auth
+
+        return make_auth(self, version)
+
+    def oss_bucket(
+        self,
+        endpoint: str,
+        bucket_name: str,
+        *,
+        region: Optional[str] = None,
+        version: Optional[str] = None,
+        **bucket_kwargs: Any,
+    ) -> oss2.Bucket:
+        """An ``oss2.Bucket`` signing with these keys (see :meth:`oss_auth`).
+
+        Buckets made here share one process-wide ``oss2.Session`` (connection pool), so warm
+        invocations reuse connections; the keys are not shared: every bucket signs with its own.
+
+        Parameters:
+            endpoint: e.g. ``oss-cn-hangzhou-internal.aliyuncs.com`` or ``http://127.0.0.1:9000``.
+            bucket_name: the bucket.
+            region: the region for signature V4. When None and V4 is used, it is read from the
+                endpoint (``oss-<region>[-internal].aliyuncs.com``, ``<region>.oss.aliyuncs.com``),
+                else from the invocation's region (:attr:`region`).
+            version: the signature version, as for :meth:`oss_auth`.
+            bucket_kwargs: passed to ``oss2.Bucket`` (``session``, ``connect_timeout``, ...).
+
+        Raises:
+            fcsdk.MissingDependencyError: oss2 is not installed.
+            fcsdk.ConfigurationError: V4 without any region, or an unknown version.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> creds = fc.Credentials("id", "secret", "sts-token")
+            >>> bucket = creds.oss_bucket("oss-cn-hangzhou.aliyuncs.com", "my-bucket", version="v4")
+            >>> bucket.bucket_name, bucket.region
+            ('my-bucket', 'cn-hangzhou')
+        """
+        from ._oss import make_bucket
+
+        return make_bucket(self, endpoint, bucket_name, region, version, bucket_kwargs)
+
+    def oss_v2_provider(self) -> alibabacloud_oss_v2.credentials.StaticCredentialsProvider:
+        """An alibabacloud-oss-v2 credentials provider returning these keys.
+
+        Raises:
+            fcsdk.MissingDependencyError: alibabacloud-oss-v2 is not installed
+                (``pip install "fcsdk[oss-v2]"``).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> provider = fc.Credentials("id", "secret", "sts-token").oss_v2_provider()
+            >>> provider.get_credentials().access_key_id
+            'id'
+        """
+        from ._oss import make_v2_provider
+
+        return make_v2_provider(self)
+
+    def oss_v2_client(
+        self, region: Optional[str] = None, endpoint: Optional[str] = None, **config: Any
+    ) -> alibabacloud_oss_v2.Client:
+        """An ``alibabacloud_oss_v2.Client`` (signature V4) using these keys.
+
+        Parameters:
+            region: the bucket's region; when None, read from ``endpoint``, else :attr:`region`.
+            endpoint: optional; alibabacloud-oss-v2 derives it from the region when omitted.
+            config: any other ``alibabacloud_oss_v2.config.Config`` field, e.g.
+                ``use_path_style=True`` or ``use_internal_endpoint=True``.
+
+        Raises:
+            fcsdk.MissingDependencyError: alibabacloud-oss-v2 is not installed.
+            fcsdk.ConfigurationError: no region could be found, or an unknown config field.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> creds = fc.Credentials("id", "secret", "sts-token", region="cn-hangzhou")
+            >>> type(creds.oss_v2_client()).__name__
+            'Client'
+        """
+        from ._oss import make_v2_client
+
+        return make_v2_client(self, region, endpoint, config)
 
 
-def _rebuild(key: tuple[str, str, Optional[str]], expiration: Any, source: str) -> Credentials:
-    return Credentials(*key, expiration=expiration, source=source)
+def _rebuild(
+    key: tuple[str, str, Optional[str]], expiration: Any, source: str, region: Any = None
+) -> Credentials:
+    return Credentials(*key, expiration=expiration, source=source, region=region)
 
 
 def _getter(obj: Any) -> Any:
