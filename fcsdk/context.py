@@ -297,8 +297,10 @@ class Context:
         """The region id, e.g. ``cn-hangzhou``."""
         return self._cached(
             "region",
-            lambda: _text(self._native("region") or self._header("x-fc-region"))
-            or self._env("FC_REGION", "ALIBABA_CLOUD_REGION"),
+            lambda: (
+                _text(self._native("region") or self._header("x-fc-region"))
+                or self._env("FC_REGION", "ALIBABA_CLOUD_REGION")
+            ),
         )
 
     @property
@@ -306,8 +308,10 @@ class Context:
         """The Alibaba Cloud account id that owns the function."""
         return self._cached(
             "account_id",
-            lambda: _text(self._native("account_id", "accountId") or self._header("x-fc-account-id"))
-            or self._env("FC_ACCOUNT_ID"),
+            lambda: (
+                _text(self._native("account_id", "accountId") or self._header("x-fc-account-id"))
+                or self._env("FC_ACCOUNT_ID")
+            ),
         )
 
     @property
@@ -315,8 +319,10 @@ class Context:
         """How many times FC has retried this invocation (0 when unknown)."""
         return self._cached(  # type: ignore[no-any-return]
             "retry_count",
-            lambda: _int(self._native("retry_count", "retryCount") or self._header("x-fc-retry-count"))
-            or 0,
+            lambda: (
+                _int(self._native("retry_count", "retryCount") or self._header("x-fc-retry-count"))
+                or 0
+            ),
         )
 
     @property
@@ -324,8 +330,10 @@ class Context:
         """The id of the FC instance running this invocation (``FC_INSTANCE_ID``)."""
         return self._cached(
             "instance_id",
-            lambda: _text(self._native("instance_id", "instanceId") or self._header("x-fc-instance-id"))
-            or self._env("FC_INSTANCE_ID"),
+            lambda: (
+                _text(self._native("instance_id", "instanceId") or self._header("x-fc-instance-id"))
+                or self._env("FC_INSTANCE_ID")
+            ),
         )
 
     @property
@@ -369,7 +377,8 @@ class Context:
         svc = self._native("service")
         h = self._header
         return ServiceMeta(
-            name=_text(_attr(svc, "name") or h("x-fc-service-name")) or self._env("FC_SERVICE_NAME"),
+            name=_text(_attr(svc, "name") or h("x-fc-service-name"))
+            or self._env("FC_SERVICE_NAME"),
             log_project=_text(
                 _attr(svc, "log_project", "logProject")
                 or self._native("log_project", "logProject")

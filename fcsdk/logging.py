@@ -133,7 +133,9 @@ class JSONFormatter(logging.Formatter):
 class _ContextLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """A LoggerAdapter that adds the bound request id without dropping the caller's extra."""
 
-    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
         extra = kwargs.get("extra")
         kwargs["extra"] = {**self.extra, **extra} if extra else self.extra
         return msg, kwargs

@@ -87,6 +87,8 @@ class CORS:
         origin = request.headers.get("origin")
         if not origin or not self.allows(origin):
             return
+        if response.get_header("access-control-allow-origin") is not None:
+            return
         response.headers.append(("Access-Control-Allow-Origin", self._origin_value(origin)))
         if self._origin_value(origin) != "*":
             response.headers.append(("Vary", "Origin"))
