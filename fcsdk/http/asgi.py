@@ -12,10 +12,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
-from typing import Any, Callable, Literal, Optional
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional
 
 from .. import _aio
 from ..context import Context
@@ -24,6 +23,9 @@ from ..logging import current_context
 from .request import Request
 from .response import Response
 from .router import internal_error
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["ASGIBridge", "LifespanError", "asgi"]
 
@@ -99,6 +101,8 @@ class ASGIBridge:
             self._queue = None
 
     async def _startup(self) -> None:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         started: asyncio.Future[bool] = loop.create_future()
@@ -223,6 +227,8 @@ class ASGIBridge:
             return internal_error(request, exc)
 
     async def _handle(self, request: Request) -> Response:
+        import asyncio
+
         scope = self.scope(request)
         body = request.body
         done = asyncio.Event()
