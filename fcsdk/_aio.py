@@ -8,10 +8,12 @@ on one long-lived loop in a daemon thread; the calling thread waits for its resu
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Coroutine
-from typing import Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
+
+if TYPE_CHECKING:  # asyncio costs ~20 ms to import: only load it when a coroutine runs
+    import asyncio
 
 __all__ = ["get_loop", "run"]
 
@@ -27,6 +29,8 @@ def get_loop() -> asyncio.AbstractEventLoop:
     loop = _loop
     if loop is not None and not loop.is_closed():
         return loop
+    import asyncio
+
     with _lock:
         if _loop is None or _loop.is_closed():
             new_loop = asyncio.new_event_loop()
@@ -57,4 +61,6 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     # run_coroutine_threadsafe schedules through call_soon_threadsafe, which copies the calling
     # thread's contextvars; the task created from it inherits that copy, so the request id set
     # by the handler wrapper is visible inside the coroutine.
+    import asyncio
+
     return asyncio.run_coroutine_threadsafe(coro, get_loop()).result()
