@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:  # a command whose module is not part of this build
-            if exc.name != module_name:
+            missing = exc.name or ""
+            if module_name != missing and not module_name.startswith(missing + "."):
                 raise
             continue
         module.add_parser(sub)
