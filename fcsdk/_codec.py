@@ -189,7 +189,12 @@ def validate_bytes(
 
 
 def validate_object(
-    adapter: TypeAdapter[Any], obj: Any, title: str, *, include_input: bool = False, prefix: str = ""
+    adapter: TypeAdapter[Any],
+    obj: Any,
+    title: str,
+    *,
+    include_input: bool = False,
+    prefix: str = "",
 ) -> Any:
     """Validate an already-decoded Python object with ``adapter``, raising only fcsdk errors.
 
@@ -378,8 +383,7 @@ def encode_result(value: Any) -> Body:
         if "circular" in reason.lower():
             reason = "circular reference"
         raise ResponseEncodeError(
-            f"cannot serialize the handler's return value ({tp.__name__}) for FC: "
-            f"{where}: {reason}"
+            f"cannot serialize the handler's return value ({tp.__name__}) for FC: {where}: {reason}"
         ) from exc
 
 

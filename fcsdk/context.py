@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from .credentials import Credentials
 from .errors import CredentialsUnavailableError
@@ -153,6 +153,8 @@ def _attr(obj: Any, *names: str) -> Any:
     return None
 
 
+_T = TypeVar("_T")
+
 _SHAPE_NATIVE = 0
 _SHAPE_HEADERS = 1
 _SHAPE_ENV = 2
@@ -265,9 +267,9 @@ class Context:
     def _native(self, *names: str) -> Any:
         return _attr(self._raw, *names) if self._shape == _SHAPE_NATIVE else None
 
-    def _cached(self, key: str, build: Callable[[], Any]) -> Any:
+    def _cached(self, key: str, build: Callable[[], _T]) -> _T:
         try:
-            return self._cache[key]
+            return self._cache[key]  # type: ignore[no-any-return]
         except KeyError:
             value = self._cache[key] = build()
             return value
@@ -297,8 +299,10 @@ class Context:
         """The region id, e.g. ``cn-hangzhou``."""
         return self._cached(
             "region",
-            lambda: _text(self._native("region") or self._header("x-fc-region"))
-            or self._env("FC_REGION", "ALIBABA_CLOUD_REGION"),
+            lambda: (
+                _text(self._native("region") or self._header("x-fc-region"))
+                or self._env("FC_REGION", "ALIBABA_CLOUD_REGION")
+            ),
         )
 
     @property
@@ -306,17 +310,21 @@ class Context:
         """The Alibaba Cloud account id that owns the function."""
         return self._cached(
             "account_id",
-            lambda: _text(self._native("account_id", "accountId") or self._header("x-fc-account-id"))
-            or self._env("FC_ACCOUNT_ID"),
+            lambda: (
+                _text(self._native("account_id", "accountId") or self._header("x-fc-account-id"))
+                or self._env("FC_ACCOUNT_ID")
+            ),
         )
 
     @property
     def retry_count(self) -> int:
         """How many times FC has retried this invocation (0 when unknown)."""
-        return self._cached(  # type: ignore[no-any-return]
+        return self._cached(
             "retry_count",
-            lambda: _int(self._native("retry_count", "retryCount") or self._header("x-fc-retry-count"))
-            or 0,
+            lambda: (
+                _int(self._native("retry_count", "retryCount") or self._header("x-fc-retry-count"))
+                or 0
+            ),
         )
 
     @property
@@ -324,14 +332,16 @@ class Context:
         """The id of the FC instance running this invocation (``FC_INSTANCE_ID``)."""
         return self._cached(
             "instance_id",
-            lambda: _text(self._native("instance_id", "instanceId") or self._header("x-fc-instance-id"))
-            or self._env("FC_INSTANCE_ID"),
+            lambda: (
+                _text(self._native("instance_id", "instanceId") or self._header("x-fc-instance-id"))
+                or self._env("FC_INSTANCE_ID")
+            ),
         )
 
     @property
     def function(self) -> FunctionMeta:
         """The function's name, handler, memory (MB), timeout (s), initializer, version, qualifier."""
-        return self._cached("function", self._build_function)  # type: ignore[no-any-return]
+        return self._cached("function", self._build_function)
 
     def _build_function(self) -> FunctionMeta:
         fn = self._native("function")
@@ -363,13 +373,14 @@ class Context:
     @property
     def service(self) -> ServiceMeta:
         """The FC 2.0 service; on FC 3.0 its fields are mostly None."""
-        return self._cached("service", self._build_service)  # type: ignore[no-any-return]
+        return self._cached("service", self._build_service)
 
     def _build_service(self) -> ServiceMeta:
         svc = self._native("service")
         h = self._header
         return ServiceMeta(
-            name=_text(_attr(svc, "name") or h("x-fc-service-name")) or self._env("FC_SERVICE_NAME"),
+            name=_text(_attr(svc, "name") or h("x-fc-service-name"))
+            or self._env("FC_SERVICE_NAME"),
             log_project=_text(
                 _attr(svc, "log_project", "logProject")
                 or self._native("log_project", "logProject")
@@ -389,7 +400,7 @@ class Context:
     @property
     def tracing(self) -> Tracing:
         """OpenTracing span context, Jaeger endpoint and span baggages (FC 2.0)."""
-        return self._cached("tracing", self._build_tracing)  # type: ignore[no-any-return]
+        return self._cached("tracing", self._build_tracing)
 
     def _build_tracing(self) -> Tracing:
         tr = self._native("tracing")
@@ -412,7 +423,7 @@ class Context:
     def credentials(self) -> Optional[Credentials]:
         """The function's credentials, or None. Resolution order: native context, custom-runtime
         headers, then the environment (see :mod:`fcsdk.credentials`). Cached per invocation."""
-        return self._cached("credentials", self._build_credentials)  # type: ignore[no-any-return]
+        return self._cached("credentials", self._build_credentials)
 
     def _build_credentials(self) -> Optional[Credentials]:
         creds = None
@@ -454,7 +465,7 @@ class Context:
         """A logger whose records carry this invocation's request id (see :mod:`fcsdk.logging`)."""
         from .logging import context_logger
 
-        return self._cached("logger", lambda: context_logger(self))  # type: ignore[no-any-return]
+        return self._cached("logger", lambda: context_logger(self))
 
     def remaining_time(self) -> Optional[float]:
         """Seconds left before FC's timeout (invocation start + function timeout - now), or None

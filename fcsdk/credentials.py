@@ -21,7 +21,11 @@ _MASK = "**********"
 
 #: The environment variable triples read by :meth:`Credentials.from_env`, in order.
 ENV_SOURCES: tuple[tuple[str, str, str], ...] = (
-    ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"),
+    (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+    ),
     ("accessKeyID", "accessKeySecret", "securityToken"),
     ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"),
 )

@@ -30,7 +30,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypeVar
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -273,9 +273,12 @@ def format_loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return "".join(out) or "(root)"
 
 
+_E = TypeVar("_E", bound=FCError)
+
+
 def _from_pydantic(
-    cls: type[Any], exc: ValidationError, title: str, *, include_input: bool, prefix: str
-) -> Any:
+    cls: type[_E], exc: ValidationError, title: str, *, include_input: bool, prefix: str
+) -> _E:
     raw = exc.errors(include_url=False, include_input=include_input, include_context=False)
     pre: tuple[Any, ...] = (prefix,) if prefix else ()
     errors: list[dict[str, Any]] = []
@@ -289,7 +292,10 @@ def _from_pydantic(
             item["input"] = e["input"]
         errors.append(item)
     n = len(errors)
-    parts = [f"{format_loc(e['loc'])}: {e['msg']}" for e in errors[:MAX_LISTED_ERRORS]]
+    parts = [
+        f"{format_loc(e['loc'])}: {e['msg']}" if e["loc"] else str(e["msg"])
+        for e in errors[:MAX_LISTED_ERRORS]
+    ]
     listed = "; ".join(parts)
     if n > MAX_LISTED_ERRORS:
         listed += f"; and {n - MAX_LISTED_ERRORS} more"

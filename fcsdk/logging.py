@@ -79,7 +79,7 @@ class FCFormatter(logging.Formatter):
         '1970-01-01T00:00:00.005Z r-1 [INFO] hi'
     """
 
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__(
@@ -133,9 +133,12 @@ class JSONFormatter(logging.Formatter):
 class _ContextLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """A LoggerAdapter that adds the bound request id without dropping the caller's extra."""
 
-    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
         extra = kwargs.get("extra")
-        kwargs["extra"] = {**self.extra, **extra} if extra else self.extra
+        bound = dict(self.extra or {})
+        kwargs["extra"] = {**bound, **extra} if extra else bound
         return msg, kwargs
 
 
