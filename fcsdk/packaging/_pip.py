@@ -1,0 +1,142 @@
+"""Running pip (as ``python -m pip``) for a target runtime, and turning its failures into errors."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from .errors import DependencyResolutionError, NoCompatibleWheelError, RequirementNotFoundError
+from .runtimes import Target
+
+__all__ = ["download"]
+
+_NOT_FOUND = re.compile(r"No matching distribution found for (.+?)\s*$", re.MULTILINE)
+_INVALID = re.compile(r"Invalid requirement: '?([^'\n]+)'?", re.MULTILINE)
+#: Platforms other than FC's, to tell "no wheel for FC" from "no such project".
+_OTHER_PLATFORMS = ("win_amd64", "macosx_11_0_arm64", "macosx_10_9_x86_64", "any")
+
+
+def _run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "pip", *args]
+    try:
+        return subprocess.run(
+            cmd, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+        )
+    except OSError as exc:  # pragma: no cover - the interpreter itself vanished
+        raise DependencyResolutionError(f"cannot run pip: {exc}") from exc
+
+
+def _target_args(target: Target) -> list[str]:
+    args = ["--only-binary=:all:", "--implementation", "cp", "--python-version", target.python]
+    for platform in target.platforms:
+        args += ["--platform", platform]
+    return args
+
+
+def _tail(text: str, lines: int = 12) -> str:
+    kept = [ln for ln in text.splitlines() if ln.strip() and "is ignored: it is neither" not in ln]
+    return "\n".join(kept[-lines:])
+
+
+def _project_exists(name: str, target: Target) -> bool:
+    """Whether the index knows ``name`` at all (any file for any platform)."""
+    if _run(["index", "versions", name]).returncode == 0:
+        return True
+    other = ["index", "versions", name, "--only-binary=:all:", "--python-version", target.python]
+    for platform in _OTHER_PLATFORMS:
+        other += ["--platform", platform]
+    return _run(other).returncode == 0
+
+
+def _build_pure_wheel(requirement: str, wheelhouse: Path) -> Optional[Path]:
+    """Build ``requirement`` from its source distribution; the wheel if it is pure Python."""
+    with tempfile.TemporaryDirectory(prefix="fcsdk-sdist-") as tmp:
+        done = _run(["wheel", "--no-deps", "--wheel-dir", tmp, requirement])
+        built = sorted(Path(tmp).glob("*.whl"))
+        if done.returncode != 0 or len(built) != 1 or not built[0].name.endswith("-none-any.whl"):
+            return None
+        dest = wheelhouse / built[0].name
+        dest.write_bytes(built[0].read_bytes())
+        return dest
+
+
+def _name_of(requirement: str) -> str:
+    try:
+        return Requirement(requirement).name
+    except InvalidRequirement:
+        return re.split(r"[\s<>=!~;\[(]", requirement.strip(), maxsplit=1)[0]
+
+
+def download(
+    requirements: Sequence[str],
+    dest: Path,
+    target: Target,
+    *,
+    requirement_files: Sequence[Path] = (),
+    constraints: Optional[Path] = None,
+    wheelhouse: Path,
+    max_source_builds: int = 10,
+) -> None:
+    """``pip download`` wheels of ``requirements`` (and their dependencies) for ``target`` into
+    ``dest``. A dependency published only as pure-Python source is built into a wheel in
+    ``wheelhouse`` and offered to pip from there.
+
+    Raises:
+        RequirementNotFoundError: a project the index does not have, or an invalid requirement.
+        NoCompatibleWheelError: a project with no wheel for the target (named in the message).
+        DependencyResolutionError: any other pip failure (conflicts, network), with pip's words.
+    """
+    args = ["download", "--dest", str(dest), "--no-input", *_target_args(target)]
+    args += ["--find-links", str(wheelhouse)]
+    if constraints is not None:
+        args += ["--constraint", str(constraints)]
+    for path in requirement_files:
+        args += ["--requirement", str(path)]
+    args += list(requirements)
+    built: set[str] = set()
+    for _ in range(max_source_builds + 1):
+        done = _run(args)
+        if done.returncode == 0:
+            return
+        output = done.stdout + "\n" + done.stderr
+        invalid = _INVALID.search(output)
+        if invalid:
+            raise RequirementNotFoundError(f"invalid requirement {invalid.group(1).strip()!r}")
+        missing = _NOT_FOUND.search(output)
+        if missing is None:
+            raise DependencyResolutionError(
+                f"pip could not collect the dependencies for {target.describe()}:\n{_tail(output)}"
+            )
+        requirement = missing.group(1).strip()
+        name = _name_of(requirement)
+        if not _project_exists(name, target):
+            raise RequirementNotFoundError(
+                f"no project named {name!r} on the package index (requirement {requirement!r}): "
+                "check the spelling in your requirements"
+            )
+        if name.lower() in built or _build_pure_wheel(requirement, wheelhouse) is None:
+            hint = ""
+            if target.preinstalled:
+                have = ", ".join(sorted(target.preinstalled))
+                hint = (
+                    f" If it comes with a package {target.runtime} already has ({have}), "
+                    "add --exclude-preinstalled."
+                )
+            raise NoCompatibleWheelError(
+                f"{name} has no wheel for {target.describe()} ({requirement!r}), and its source "
+                f"does not build a pure-Python wheel; pin a version that publishes a manylinux "
+                f"x86_64 {target.abi} wheel, or build it on Linux x86_64 with Python "
+                f"{target.python}.{hint}",
+                package=name,
+            )
+        built.add(name.lower())
+    raise DependencyResolutionError(  # pragma: no cover - more than max_source_builds sdists
+        f"more than {max_source_builds} dependencies had to be built from source"
+    )

@@ -1,0 +1,244 @@
+"""Proof that `fcsdk package` output deploys: built from PyPI wheels for FC's platform, unzipped
+into an empty folder and run by pyenv's CPython of the runtime in an isolated interpreter.
+
+Needs the package registry (marker `registry`) and pyenv's Python 3.10 / 3.12 (else skipped).
+"""
+
+import contextlib
+import glob
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from fcsdk.cli import main
+from fcsdk.packaging import NoCompatibleWheelError, RequirementNotFoundError, build_package
+
+pytestmark = pytest.mark.registry
+
+ROOT = Path(__file__).resolve().parent.parent
+PARSE_JSON = ROOT / "examples" / "parse_json"
+
+CREDS_APP = """\
+import fcsdk as fc
+from pydantic import BaseModel
+
+
+class Order(BaseModel):
+    order_id: str
+    qty: int
+
+
+@fc.handler
+def handler(event: Order, context: fc.Context) -> dict:
+    creds = context.require_credentials()
+    return {"order": event.order_id, "double": event.qty * 2, "key_id": creds.access_key_id}
+"""
+
+# FC's loading rules, in the unzipped folder only: import the handler's module, call it with the
+# event bytes and a native-like context, write the body as FC sends it.
+_BOOTSTRAP = r"""
+import importlib, json, sys, types
+code_dir, handler_name, shape = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, code_dir)
+module_name, _, func_name = handler_name.rpartition(".")
+func = getattr(importlib.import_module(module_name.replace("/", ".")), func_name)
+ns = types.SimpleNamespace
+function = ns(name="packaged", handler=handler_name, memory=128, timeout=10)
+if shape == "A":
+    context = ns(request_id="req-1", credentials=ns(access_key_id="AK-A", access_key_secret="S",
+                 security_token="T"), function=function, service=ns(name="svc"),
+                 region="cn-hangzhou", account_id="1", retry_count=None)
+else:
+    function.version_id, function.qualifier = "1", "LATEST"
+    context = ns(request_id="req-1", function=function, region="cn-hangzhou", account_id="1",
+                 log_project="", log_store="")
+body = func(sys.stdin.buffer.read(), context)
+if not isinstance(body, (str, bytes)):
+    body = json.dumps(body, indent=4, sort_keys=True)
+sys.stdout.buffer.write(body.encode() if isinstance(body, str) else body)
+for name in ("fcsdk", "pydantic", "pydantic_core"):
+    origin = sys.modules[name].__file__
+    assert origin.startswith(code_dir), f"{name} from {origin}, not from the package"
+"""
+
+
+def pyenv_python(version):
+    """pyenv's CPython `version` (X.Y), or skip the test saying why."""
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        root = subprocess.run(
+            ["pyenv", "root"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    found = sorted(glob.glob(f"{root}/versions/{version}.*/bin/python"))
+    if not found:
+        reason = f"pyenv's Python {version} is not installed under {root}/versions"
+        print(f"SKIP: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    return found[-1]
+
+
+def run_like_fc(python, code_dir, handler, event, *, shape="A", env=None):
+    """Run `handler` from `code_dir` the way FC loads it; returns the response body (bytes).
+
+    The one place that knows how: switch to `fcsdk invoke` once the runtime lands.
+    """
+    done = subprocess.run(
+        [python, "-I", "-S", "-c", _BOOTSTRAP, str(code_dir), handler, shape],
+        input=event,
+        capture_output=True,
+        env={"PATH": os.environ.get("PATH", ""), **(env or {})},
+        cwd=code_dir,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory):
+    """One package per runtime: parse_json for python3.10 (through the CLI), an app that needs
+    credentials for python3.12 (through the API, with oss2 left to the runtime)."""
+    base = tmp_path_factory.mktemp("packages")
+    req = base / "requirements.txt"
+    req.write_text("tomli ; python_version < '3.11'\n")
+    out310 = base / "py310" / "code.zip"
+    argv = [
+        "package",
+        str(PARSE_JSON),
+        "--runtime",
+        "python3.10",
+        "-r",
+        str(req),
+        "-o",
+        str(out310),
+    ]
+    assert main(argv) == 0
+    app = base / "creds_app"
+    app.mkdir()
+    (app / "index.py").write_text(CREDS_APP)
+    report312 = build_package(
+        app,
+        runtime="python3.12",
+        requirements=req,
+        extras=["oss"],
+        exclude_preinstalled=True,
+        output=base / "py312" / "code.zip",
+    )
+    return {"3.10": out310, "3.12": report312.output, "report312": report312, "base": base}
+
+
+def _unzip(zip_path, dest):
+    dest.mkdir()
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(dest)
+    return dest
+
+
+def test_python310_package_runs_on_cpython310(builds, tmp_path):
+    python = pyenv_python("3.10")
+    code = _unzip(builds["3.10"], tmp_path / "code")
+    assert (code / "tomli").is_dir()  # the marker was evaluated for 3.10, not this machine
+    event = (PARSE_JSON / "event.json").read_bytes()
+    assert run_like_fc(python, code, "index.handler", event) == b"value"
+
+
+def test_python312_package_runs_with_shape_b_credentials(builds, tmp_path):
+    python = pyenv_python("3.12")
+    code = _unzip(builds["3.12"], tmp_path / "code")
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "AK-from-env",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret",
+        "ALIBABA_CLOUD_SECURITY_TOKEN": "token",
+    }
+    body = run_like_fc(
+        python, code, "index.handler", b'{"order_id": "o-1", "qty": 4}', shape="B", env=env
+    )
+    assert json.loads(body) == {"order": "o-1", "double": 8, "key_id": "AK-from-env"}
+    assert not (code / "tomli").exists()
+    assert not (code / "oss2").exists()  # python3.12 has oss2: left out on request
+
+
+def _binaries(zip_path):
+    return [n for n in zipfile.ZipFile(zip_path).namelist() if n.endswith(".so")]
+
+
+def test_no_foreign_cpython_binaries(builds):
+    bin310, bin312 = _binaries(builds["3.10"]), _binaries(builds["3.12"])
+    assert any("cpython-310-x86_64-linux-gnu" in n for n in bin310)
+    assert any("cpython-312-x86_64-linux-gnu" in n for n in bin312)
+    assert not [n for n in bin310 if "cpython-3" in n and "cpython-310" not in n]
+    assert not [n for n in bin312 if "cpython-3" in n and "cpython-312" not in n]
+    tags = zipfile.ZipFile(builds["3.12"]).read(
+        next(
+            n
+            for n in zipfile.ZipFile(builds["3.12"]).namelist()
+            if n.startswith("pydantic_core") and n.endswith("/WHEEL")
+        )
+    )
+    assert b"cp312-cp312-manylinux" in tags
+
+
+def test_report_lists_largest_dependencies(builds):
+    report = builds["report312"]
+    assert report.largest(1)[0].name.replace("-", "_") == "pydantic_core"
+    names = {d.name.lower().replace("_", "-") for d in report.distributions}
+    assert {"fcsdk", "pydantic", "pydantic-core", "typing-extensions"} <= names
+    assert "oss2" not in names
+    assert "fcsdk" in report.summary()
+
+
+def test_same_input_same_bytes(builds, tmp_path):
+    again = tmp_path / "again.zip"
+    assert (
+        main(
+            [
+                "package",
+                str(PARSE_JSON),
+                "--runtime",
+                "python3.10",
+                "-r",
+                str(builds["base"] / "requirements.txt"),
+                "-o",
+                str(again),
+            ]
+        )
+        == 0
+    )
+    assert again.read_bytes() == builds["3.10"].read_bytes()
+
+
+def test_layer_has_python_prefix_and_no_code(tmp_path):
+    report = build_package(runtime="python3.12", layer=True, output=tmp_path / "layer.zip")
+    names = zipfile.ZipFile(report.output).namelist()
+    assert all(n.startswith("python/") for n in names)
+    assert "python/fcsdk/__init__.py" in names
+    assert "python/pydantic/__init__.py" in names
+
+
+def test_requirement_that_does_not_exist(tmp_path):
+    req = tmp_path / "req.txt"
+    req.write_text("fcsdk-no-such-project-zzq==1.0\n")
+    (tmp_path / "index.py").write_text("def handler(event, context):\n    return event\n")
+    with pytest.raises(RequirementNotFoundError, match="fcsdk-no-such-project-zzq"):
+        build_package(tmp_path, requirements=req, output=tmp_path / "out" / "code.zip")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_requirement_without_wheel_for_fc(tmp_path, capsys):
+    req = tmp_path / "req.txt"
+    req.write_text("pywin32\n")  # wheels for Windows only, no source
+    (tmp_path / "index.py").write_text("def handler(event, context):\n    return event\n")
+    with pytest.raises(NoCompatibleWheelError, match="pywin32") as info:
+        build_package(tmp_path, requirements=req, output=tmp_path / "out" / "code.zip")
+    assert info.value.package == "pywin32"
+    assert (
+        main(["package", str(tmp_path), "-r", str(req), "-o", str(tmp_path / "out" / "c.zip")]) == 1
+    )
+    assert "NoCompatibleWheelError" in capsys.readouterr().err
+    assert list((tmp_path / "out").iterdir()) == []
