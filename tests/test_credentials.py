@@ -278,7 +278,7 @@ def test_secret_not_in_repr_str_format():
         f"{creds}",
         f"{creds!r}",
         f"{creds:>200}",
-        "%s %r" % (creds, creds),  # noqa: UP031 - the %-path is what logging uses
+        "%s %r" % (creds, creds),
     ):
         assert not leaks(text)
         assert "id" in text

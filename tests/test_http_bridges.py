@@ -10,7 +10,7 @@ import threading
 from contextlib import asynccontextmanager
 
 import pytest
-from http_support import (
+from tests.http_support import (
     EXCHANGES,
     PNG,
     fastapi_app,

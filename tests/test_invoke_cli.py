@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from runtime_support import ROOT, child_env, write_code
+from tests.runtime_support import ROOT, child_env, write_code
 
 from fcsdk.cli import main
 from fcsdk.runtime.invoke import call_handler, encode_body

@@ -9,7 +9,7 @@ import sys
 
 import httpx
 import pytest
-from runtime_support import ThreadServer, write_code
+from tests.runtime_support import ThreadServer, write_code
 
 import fcsdk as fc
 from fcsdk.lifecycle import find_hooks

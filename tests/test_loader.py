@@ -7,7 +7,7 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from runtime_support import write_code
+from tests.runtime_support import write_code
 
 import fcsdk as fc
 from fcsdk.runtime.errors import (

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import oss2
 import pytest
-from oss_server import OSSServer
+from tests.oss_server import OSSServer
 
 import fcsdk as fc
 from fcsdk.credentials import ENV_SOURCES

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from runtime_support import ROOT, ServeProcess, ThreadServer, write_code
+from tests.runtime_support import ROOT, ServeProcess, ThreadServer, write_code
 
 from fcsdk.cli import main
 from fcsdk.runtime.server import DEFAULT_MAX_BODY_SIZE, CustomRuntimeApp
@@ -388,6 +388,7 @@ def test_example_bodies_identical_through_invoke_and_serve(capfdbinary, folder, 
     args = ["invoke", f"{module}.handler", "--code-dir", str(folder), "--request-id", "ex-1"]
     rc = main([*args, "--event-file", str(event)] if event.exists() else args)
     invoked = capfdbinary.readouterr().out
+    sys.modules.pop(module, None)  # a fresh instance for serve, as on FC
     app = CustomRuntimeApp(f"{module}.handler", str(folder))
     srv = ThreadServer(app)
     try:
