@@ -1,0 +1,48 @@
+"""Checked by ``mypy --strict`` in CI (not run by pytest): decorators keep precise types."""
+
+from __future__ import annotations
+
+from typing import Callable, Union
+
+from pydantic import BaseModel
+from typing_extensions import assert_type
+
+import fcsdk as fc
+
+
+class Order(BaseModel):
+    order_id: str
+
+
+@fc.handler
+def bare(event: Order, context: fc.Context) -> int:
+    return 1
+
+
+@fc.handler(model=Order)
+def called(event: Order) -> str:
+    return event.order_id
+
+
+@fc.handler
+async def asynchronous(event: bytes, context: fc.Context) -> str:
+    return "x"
+
+
+def checks() -> None:
+    """Never called: mypy checks the types below."""
+    assert_type(bare(b"{}", None), Union[str, bytes])
+    wrapped: Callable[[Order, fc.Context], int] = bare.__wrapped__
+    assert_type(wrapped(Order(order_id="a"), fc.Context.of(None)), int)
+    assert_type(called.__wrapped__(Order(order_id="a")), str)
+    assert_type(bare.__fcsdk__.is_async, bool)
+    body: Union[str, bytes] = asynchronous(b"", None)
+    del body
+    # The original signature survives decoration: a wrong argument is a type error.
+    called.__wrapped__("not an order")  # type: ignore[arg-type]
+    init(None)
+
+
+@fc.initializer
+def init(context: fc.Context) -> None:
+    return None
