@@ -276,6 +276,7 @@ def make_decoder(
             return validate_bytes(adapter, bytes(event), title, include_input=include_input)
         return validate_object(adapter, event, title, include_input=include_input)
 
+    decode.fast_json = validate_json  # type: ignore[attr-defined]  # see fcsdk._handler
     return decode
 
 

@@ -16,8 +16,8 @@ from typing import Any, Callable, Optional, Protocol, TypeVar, Union, overload
 from typing_extensions import ParamSpec
 
 from . import _aio
-from ._codec import Decoder, Encoder, EnvelopeLike, make_decoder, make_encoder
-from .context import Context
+from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
+from .context import _SHAPE_BY_TYPE, Context
 from .errors import ConfigurationError
 from .logging import current_context
 
@@ -179,34 +179,38 @@ def _make_wrapper(
     set_ctx = current_context.set
     reset_ctx = current_context.reset
     of = Context.of
-    run = _aio.run
+    make = Context._make
+    shapes = _SHAPE_BY_TYPE
+    # The adapter's validate_json for the common case (bytes from FC, no envelope): called
+    # directly; any failure goes through the full decoder, which classifies it precisely.
+    fast = getattr(decoder, "fast_json", None)
+    plain = encoder is encode_result
 
-    # One closure per combination keeps the per-call path free of flag checks.
-    if not is_async and takes_context:
-
-        def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
-            ctx = context if type(context) is Context else of(context)
-            token = set_ctx(ctx)
-            try:
-                if decoder is not None:
-                    event = decoder(event)
-                return encoder(func(event, ctx))
-            finally:
-                reset_ctx(token)
-
-    elif not is_async:
+    if not is_async:
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
-            ctx = context if type(context) is Context else of(context)
+            tp = type(context)
+            if tp is Context:
+                ctx = context
+            else:
+                shape = shapes.get(tp)
+                ctx = make(context, shape, None) if shape is not None else of(context)
             token = set_ctx(ctx)
             try:
-                if decoder is not None:
+                if fast is not None and type(event) is bytes and event:
+                    try:
+                        event = fast(event)
+                    except Exception:
+                        event = decoder(event)  # type: ignore[misc]  # raises the fcsdk error
+                elif decoder is not None:
                     event = decoder(event)
-                return encoder(func(event))
+                result = func(event, ctx) if takes_context else func(event)
             finally:
                 reset_ctx(token)
+            return result if plain and type(result) is str else encoder(result)
 
     else:
+        run = _aio.run
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
             ctx = context if type(context) is Context else of(context)
@@ -214,10 +218,10 @@ def _make_wrapper(
             try:
                 if decoder is not None:
                     event = decoder(event)
-                coro = func(event, ctx) if takes_context else func(event)
-                return encoder(run(coro))
+                result = run(func(event, ctx) if takes_context else func(event))
             finally:
                 reset_ctx(token)
+            return encoder(result)
 
     return handler
 

@@ -158,6 +158,9 @@ _T = TypeVar("_T")
 _SHAPE_NATIVE = 0
 _SHAPE_HEADERS = 1
 _SHAPE_ENV = 2
+# type -> shape, so that the per-invocation path skips the ABC check for known context types.
+_SHAPE_BY_TYPE: dict[type, int] = {dict: _SHAPE_HEADERS}
+_monotonic = time.monotonic
 
 
 class Context:
@@ -191,17 +194,25 @@ class Context:
         environ: Optional[Mapping[str, str]] = None,
     ) -> None:
         if headers is not None:
-            self._raw = {str(k).lower(): v for k, v in headers.items()}
-            self._shape = _SHAPE_HEADERS
+            self._raw, self._shape = headers, _SHAPE_HEADERS
         elif native is not None:
-            self._raw = native
-            self._shape = _SHAPE_NATIVE
+            self._raw, self._shape = native, _SHAPE_NATIVE
         else:
-            self._raw = None
-            self._shape = _SHAPE_ENV
+            self._raw, self._shape = None, _SHAPE_ENV
         self._environ = environ
         self._cache = {}
         self._start = time.monotonic()
+
+    @classmethod
+    def _make(cls, raw: Any, shape: int, environ: Optional[Mapping[str, str]]) -> Context:
+        # The per-invocation constructor: no keyword parsing, no branches.
+        self = object.__new__(cls)
+        self._raw = raw
+        self._shape = shape
+        self._environ = environ
+        self._cache = {}
+        self._start = _monotonic()
+        return self
 
     # -- construction -------------------------------------------------------------------------
 
@@ -217,15 +228,19 @@ class Context:
             >>> fc.Context.of(None, environ={"FC_REGION": "cn-hangzhou"}).region
             'cn-hangzhou'
         """
-        if type(context) is cls:
-            return context
+        tp = type(context)
+        if tp is cls:
+            return context  # type: ignore[no-any-return]
         if context is None:
-            return cls(environ=environ)
-        if isinstance(context, Context):
-            return context
-        if isinstance(context, Mapping):
-            return cls(headers=context, environ=environ)
-        return cls(context, environ=environ)
+            return cls._make(None, _SHAPE_ENV, environ)
+        shape = _SHAPE_BY_TYPE.get(tp)
+        if shape is None:
+            if isinstance(context, Context):
+                return context
+            shape = _SHAPE_HEADERS if isinstance(context, Mapping) else _SHAPE_NATIVE
+            if len(_SHAPE_BY_TYPE) < 64:
+                _SHAPE_BY_TYPE[tp] = shape
+        return cls._make(context, shape, environ)
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Context:
@@ -261,8 +276,16 @@ class Context:
                 return v
         return None
 
+    def _headers(self) -> Mapping[str, Any]:
+        """The custom-runtime headers with lower-cased names (built on first use)."""
+        try:
+            return self._cache["_headers"]  # type: ignore[no-any-return]
+        except KeyError:
+            lowered = self._cache["_headers"] = {str(k).lower(): v for k, v in self._raw.items()}
+            return lowered
+
     def _header(self, name: str) -> Any:
-        return self._raw.get(name) if self._shape == _SHAPE_HEADERS else None
+        return self._headers().get(name) if self._shape == _SHAPE_HEADERS else None
 
     def _native(self, *names: str) -> Any:
         return _attr(self._raw, *names) if self._shape == _SHAPE_NATIVE else None
@@ -278,7 +301,7 @@ class Context:
 
     @property
     def raw(self) -> Any:
-        """What FC passed: the native context, the headers mapping (lower-cased keys), or None."""
+        """What FC passed: the native context, the headers mapping, or None."""
         return self._raw
 
     @property
@@ -430,7 +453,7 @@ class Context:
         if self._shape == _SHAPE_NATIVE:
             creds = Credentials.from_native(self._native("credentials"))
         elif self._shape == _SHAPE_HEADERS:
-            creds = Credentials.from_headers(self._raw)
+            creds = Credentials.from_headers(self._headers())
         if creds is None:
             creds = Credentials.from_env(self._environ)
         if creds is not None and creds.region is None:
