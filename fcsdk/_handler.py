@@ -18,7 +18,7 @@ from typing_extensions import ParamSpec
 from . import _aio
 from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
 from .context import _SHAPE_BY_TYPE, Context
-from .errors import ConfigurationError
+from .errors import ConfigurationError, FCError
 from .logging import current_context
 
 __all__ = ["FCHandler", "HandlerSpec", "handler"]
@@ -205,6 +205,9 @@ def _make_wrapper(
                 elif decoder is not None:
                     event = decoder(event)
                 result = func(event, ctx) if takes_context else func(event)
+            except BaseException as exc:
+                _hide_secrets(exc, ctx)
+                raise
             finally:
                 reset_ctx(token)
             return result if plain and type(result) is str else encoder(result)
@@ -219,11 +222,23 @@ def _make_wrapper(
                 if decoder is not None:
                     event = decoder(event)
                 result = run(func(event, ctx) if takes_context else func(event))
+            except BaseException as exc:
+                _hide_secrets(exc, ctx)
+                raise
             finally:
                 reset_ctx(token)
             return encoder(result)
 
     return handler
+
+
+def _hide_secrets(exc: BaseException, ctx: Context) -> None:
+    """Mask this invocation's secrets in an escaping exception (see :mod:`fcsdk._redact`)."""
+    creds = ctx._cache.get("credentials")  # only when the handler used them: no lookup cost
+    if creds is not None and not isinstance(exc, FCError):
+        from ._redact import redact_exception
+
+        redact_exception(exc, (creds.access_key_secret, creds.security_token or ""))
 
 
 @overload

@@ -374,3 +374,27 @@ def test_missing_oss_v2_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "alibabacloud_oss_v2", None)
     with pytest.raises(fc.MissingDependencyError, match=r'pip install "fcsdk\[oss-v2\]"'):
         fc.Credentials("id", "s").oss_v2_provider()
+
+
+# -- secrets in errors that escape the handler ------------------------------------------------
+
+
+def test_oss_error_escaping_the_handler_does_not_carry_the_token(server, index):
+    """OSS quotes the string-to-sign (which holds the STS token) in SignatureDoesNotMatch, and
+    oss2 puts it in str(exc); what FC would show as errorMessage must not contain it."""
+    wrong = native_a(secret="wrong-secret-value-9")
+    with pytest.raises(oss2.exceptions.ServerError) as info:
+        index.handler(event(server), wrong)
+    exc = info.value
+    assert exc.code == "SignatureDoesNotMatch"  # the error itself is unchanged
+    rendered = str(exc) + repr(exc.args) + repr(exc.details) + repr(exc.body)
+    assert "**********" in rendered  # the token was there and has been masked
+    assert TOKEN not in rendered
+    assert "wrong-secret-value-9" not in rendered
+
+
+def test_raw_oss2_error_does_quote_the_token(server, index_raw):
+    """The leak the wrapper closes: without fcsdk the token reaches str(exc)."""
+    with pytest.raises(oss2.exceptions.ServerError) as info:
+        index_raw.handler(event(server), native_a(secret="wrong-secret-value-9"))
+    assert TOKEN in str(info.value)
