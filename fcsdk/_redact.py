@@ -11,6 +11,7 @@ replaced; nothing else about the exception changes (its type, and so FC's ``erro
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 __all__ = ["MASK", "redact_exception", "redact_value"]
@@ -68,15 +69,11 @@ def redact_exception(exc: BaseException, secrets: tuple[str, ...]) -> None:
         if id(e) in seen:
             continue
         seen.add(id(e))
-        try:
+        with suppress(Exception):  # an exception type with read-only args keeps them
             e.args = tuple(redact_value(a, secrets) for a in e.args)
-        except Exception:  # an exception type with read-only args keeps them
-            pass
         for name, attr in list(getattr(e, "__dict__", {}).items()):
             masked = redact_value(attr, secrets)
             if masked is not attr:
-                try:
+                with suppress(Exception):
                     setattr(e, name, masked)
-                except Exception:
-                    pass
         current.extend(c for c in (e.__cause__, e.__context__) if c is not None)
