@@ -162,6 +162,7 @@ def _build(
         is_async=is_async,
         takes_context=takes_context,
     )
+    _patch_fc_logging()
     wrapper = _make_wrapper(func, decoder, encoder, is_async=is_async, takes_context=takes_context)
     functools.update_wrapper(wrapper, func)
     wrapper.__fcsdk__ = spec  # type: ignore[attr-defined]
@@ -230,6 +231,18 @@ def _make_wrapper(
             return encoder(result)
 
     return handler
+
+
+def _patch_fc_logging() -> None:
+    """Under FC (``FC_FUNC_CODE_PATH`` is set), make the request id in the log lines of FC's own
+    root handler come from fcsdk's per-invocation context variable instead of FC's process-wide
+    global, which is wrong when instance concurrency is above 1. Idempotent, cheap elsewhere."""
+    import os
+
+    if os.environ.get("FC_FUNC_CODE_PATH"):
+        from .logging import patch_handlers
+
+        patch_handlers()
 
 
 def _hide_secrets(exc: BaseException, ctx: Context) -> None:

@@ -217,3 +217,54 @@ def test_context_logger_keeps_callers_extra():
         fc.logger.setLevel(logging.NOTSET)
     rec = json.loads(buf.getvalue())
     assert (rec["request_id"], rec["k"]) == ("r-ctx", 1)
+
+
+def test_decorating_under_fc_patches_fc_root_handler(monkeypatch):
+    """Under FC's built-in runtime (FC_FUNC_CODE_PATH set), @fc.handler alone makes FC's own
+    root handler print each invocation's request id, even with concurrent invocations."""
+    import io
+    import threading
+
+    import fcsdk as fc
+
+    class FCGlobalId(logging.Filter):  # FC's runtime: one process-wide request id
+        current = "global-id"
+
+        def filter(self, record):
+            record.request_id = FCGlobalId.current
+            return True
+
+    stream = io.StringIO()
+    fc_handler = logging.StreamHandler(stream)
+    fc_handler.addFilter(FCGlobalId())
+    fc_handler.setFormatter(logging.Formatter("%(request_id)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(fc_handler)
+    root.setLevel(logging.INFO)
+    monkeypatch.setenv("FC_FUNC_CODE_PATH", "/code")
+    try:
+        barrier = threading.Barrier(8)
+
+        @fc.handler
+        def h(event: bytes, context: fc.Context) -> str:
+            FCGlobalId.current = context.request_id  # FC's racy global, overwritten by each
+            barrier.wait(timeout=10)
+            logging.getLogger("app").info("line for %s", context.request_id)
+            return "ok"
+
+        threads = [
+            threading.Thread(target=h, args=(b"", {"x-fc-request-id": f"r{i}"})) for i in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        root.removeHandler(fc_handler)
+        root.setLevel(old_level)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 8
+    for line in lines:
+        rid, _, message = line.partition(" ")
+        assert message == f"line for {rid}"
