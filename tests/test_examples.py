@@ -1,0 +1,63 @@
+"""The FC documentation examples: the fcsdk form gives the same FC result as the untouched
+original, run the way FC's python runtime runs them (``fcsdk invoke``: event bytes in, the
+response body out). The OSS example needs the local OSS peer: see tests/test_oss.py."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from fcsdk.cli import main
+from tests.runtime_support import ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+def invoke(capfdbinary: pytest.CaptureFixture[bytes], folder: str, module: str) -> bytes:
+    code = EXAMPLES / folder
+    args = ["invoke", f"{module}.handler", "--code-dir", str(code), "--runtime", "python3.10"]
+    try:
+        assert main([*args, "--event-file", str(code / "event.json")]) == 0
+    finally:
+        sys.modules.pop(module, None)
+    return capfdbinary.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [("parse_json", b"value"), ("run_command", None)],
+)
+def test_fcsdk_form_matches_the_original(capfdbinary, folder, expected):
+    original = invoke(capfdbinary, folder, "index_raw")
+    rewritten = invoke(capfdbinary, folder, "index")
+    assert rewritten == original
+    if expected is not None:
+        assert rewritten == expected
+    else:  # `ls -l` of the working folder: several lines, one of them this test file's folder
+        assert original.startswith(b"total ")
+
+
+def test_bad_event_is_an_fcsdk_error_where_the_original_raises_key_error(capfdbinary, tmp_path):
+    event = tmp_path / "event.json"
+    event.write_bytes(b'{"other": 1}')
+    code = EXAMPLES / "parse_json"
+    results = {}
+    for module in ("index_raw", "index"):
+        try:
+            rc = main(
+                ["invoke", f"{module}.handler", "--code-dir", str(code), "--event-file", str(event)]
+            )
+        finally:
+            sys.modules.pop(module, None)
+        results[module] = (rc, capfdbinary.readouterr().out)
+    import json
+
+    raw_rc, raw_out = results["index_raw"]
+    rc, out = results["index"]
+    assert raw_rc != 0
+    assert rc != 0
+    assert json.loads(raw_out)["errorType"] == "KeyError"
+    error = json.loads(out)
+    assert error["errorType"] == "EventValidationError"
+    assert error["errorMessage"] == "1 validation error for Event: key: Field required"
