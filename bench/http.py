@@ -8,7 +8,9 @@ app, and the first request) for
 - ``fc-asgi``: the same API in FastAPI, through ``fc.http.asgi``, on the FC event (bytes);
 - ``mangum``: the same FastAPI app through Mangum on the equivalent API Gateway HTTP API (v2)
   event, with Mangum's default ``lifespan="auto"`` (it runs the lifespan on every call) and
-  with ``lifespan="off"``.
+  with ``lifespan="off"``;
+- ``fc-asgi-async`` and ``mangum-lifespan-off-async``: the same requests to ``async def``
+  endpoints of that app (per request only), where FastAPI has no threadpool hop of its own.
 
 Targets: the bridge's per-request time no worse than Mangum's; the router's cold start under a
 third of FastAPI's. Run: ``python bench/http.py [--requests N] [--cold-runs N]``.
@@ -72,6 +74,12 @@ def get_item(item_id: int, q: str = "") -> dict:
 @api.post("/items")
 def create(item: Item) -> Item:
     return item
+@api.get("/async/items/{item_id}")
+async def aget_item(item_id: int, q: str = "") -> dict:
+    return {"id": item_id, "q": q}
+@api.post("/async/items")
+async def acreate(item: Item) -> Item:
+    return item
 """
 
 SETUPS = {
@@ -82,6 +90,9 @@ SETUPS = {
     "mangum-lifespan-off": FASTAPI_APP
     + "from mangum import Mangum\nhandler = Mangum(api, lifespan='off')\n",
 }
+# The same two requests to ``async def`` endpoints: no threadpool hop inside FastAPI, so the
+# bridge's own hop to fcsdk's loop thread shows (Mangum runs the loop in the calling thread).
+ASYNC_KINDS = {"fc-asgi-async": "fc-asgi", "mangum-lifespan-off-async": "mangum-lifespan-off"}
 
 
 def fc_event(method: str, path: str, query: str, body: str) -> bytes:
@@ -139,7 +150,8 @@ class _LambdaContext:
 
 def _events(kind: str) -> list[Any]:
     make = apigw_v2_event if kind.startswith("mangum") else fc_event
-    return [make(*r) for r in REQUESTS]
+    prefix = "/async" if kind in ASYNC_KINDS else ""
+    return [make(m, prefix + path, q, body) for m, path, q, body in REQUESTS]
 
 
 def _status(kind: str, result: Any) -> int:
@@ -150,7 +162,7 @@ def _status(kind: str, result: Any) -> int:
 def per_request(kind: str, n: int) -> float:
     """Median microseconds per request over ``n`` requests (alternating GET and POST)."""
     ns: dict[str, Any] = {}
-    exec(SETUPS[kind], ns)
+    exec(SETUPS[ASYNC_KINDS.get(kind, kind)], ns)
     handler: Callable[..., Any] = ns["handler"]
     context: Any = _LambdaContext() if kind.startswith("mangum") else None
     events = _events(kind)
@@ -233,12 +245,16 @@ def main(argv: list[str] | None = None) -> int:
         inner, wall = cold_start(kind, args.cold_runs)
         results[kind] = (warm, inner, wall)
         print(f"{kind:<22}{warm:>18.1f}{inner:>26.1f}{wall:>22.1f}")
+    for kind in ASYNC_KINDS:  # cold start is the same app's
+        results[kind] = (per_request(kind, args.requests), 0.0, 0.0)
+        print(f"{kind:<26}{results[kind][0]:>14.1f}{'-':>26}{'-':>22}")
     bridge, anchor = results["fc-asgi"][0], results["mangum-lifespan-off"][0]
     ratio = results["router"][1] / results["fc-asgi"][1]
     plain = results["router-no-pydantic"][1] / results["fc-asgi"][1]
     print(
         f"bridge vs Mangum (lifespan off) per request: {bridge / anchor:.2f}x "
-        f"(target <= 1.0); vs Mangum default: {bridge / results['mangum'][0]:.2f}x"
+        f"(target <= 1.0); vs Mangum default: {bridge / results['mangum'][0]:.2f}x; "
+        f"async endpoints: {results['fc-asgi-async'][0] / results['mangum-lifespan-off-async'][0]:.2f}x"
     )
     print(
         f"router cold start / FastAPI cold start: {ratio:.2f} with a pydantic model, "

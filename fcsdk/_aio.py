@@ -4,12 +4,24 @@ FC calls handlers synchronously, possibly from several threads at once (instance
 Creating a loop per call (``asyncio.run``) would break clients cached across invocations (an
 ``aiohttp`` session is bound to its loop) and cost a loop set-up per call, so every coroutine runs
 on one long-lived loop in a daemon thread; the calling thread waits for its result.
+
+Two details keep the hop cheap (it is paid on every async invocation and every ASGI request):
+
+- The loop runs ``run_until_complete`` on a root task that lives as long as the loop, as an ASGI
+  server's loop does. anyio (Starlette's and FastAPI's threadpool for sync endpoints) keeps its
+  worker threads for as long as the root task it finds this way; under ``run_forever`` each
+  request's task would be the root, and every call to a sync endpoint would start a new thread.
+- :func:`run` hands the coroutine over with ``call_soon_threadsafe`` and waits on a plain lock
+  released by the task's done callback, instead of ``run_coroutine_threadsafe``'s chained
+  ``concurrent.futures.Future`` (a condition variable and two extra callbacks per call).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Coroutine
+from contextvars import copy_context
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 if TYPE_CHECKING:  # asyncio costs ~20 ms to import: only load it when a coroutine runs
@@ -36,15 +48,48 @@ def get_loop() -> asyncio.AbstractEventLoop:
             new_loop = asyncio.new_event_loop()
             ready = threading.Event()
 
+            async def root() -> None:
+                # Lives as long as the loop: the root task anyio ties its worker threads to.
+                ready.set()
+                await new_loop.create_future()
+
             def serve() -> None:
                 asyncio.set_event_loop(new_loop)
-                new_loop.call_soon(ready.set)
-                new_loop.run_forever()
+                # RuntimeError: user code called loop.stop(); end the thread quietly (as run_forever did).
+                with contextlib.suppress(RuntimeError):
+                    new_loop.run_until_complete(root())
 
             threading.Thread(target=serve, name="fcsdk-async-loop", daemon=True).start()
             ready.wait()
             _loop = new_loop
         return _loop
+
+
+class _Call:
+    """One coroutine handed to the loop thread; ``wait()`` blocks until its task is done."""
+
+    __slots__ = ("coro", "done", "error", "task")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.coro = coro
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.task: Optional[asyncio.Task[Any]] = None
+        self.error: Optional[BaseException] = None
+
+    def start(self) -> None:  # on the loop thread, in a copy of the caller's context
+        import asyncio
+
+        try:
+            self.task = task = asyncio.get_running_loop().create_task(self.coro)
+        except BaseException as exc:  # not a coroutine: raise it in the caller, do not hang
+            self.error = exc
+            self.done.release()
+            return
+        task.add_done_callback(self.finish)
+
+    def finish(self, task: asyncio.Task[Any]) -> None:  # on the loop thread
+        self.done.release()
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -58,9 +103,18 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         >>> run(answer())
         42
     """
-    # run_coroutine_threadsafe schedules through call_soon_threadsafe, which copies the calling
-    # thread's contextvars; the task created from it inherits that copy, so the request id set
-    # by the handler wrapper is visible inside the coroutine.
-    import asyncio
+    call = _Call(coro)
+    # The task is created inside a copy of the calling thread's contextvars context, so the
+    # request id set by the handler wrapper is visible inside the coroutine.
+    get_loop().call_soon_threadsafe(call.start, context=copy_context())
+    call.done.acquire()
+    task = call.task
+    if task is None:
+        assert call.error is not None
+        raise call.error
+    if task.cancelled():  # as run_coroutine_threadsafe(...).result() raised
+        import concurrent.futures
 
-    return asyncio.run_coroutine_threadsafe(coro, get_loop()).result()
+        raise concurrent.futures.CancelledError()
+    result: T = task.result()
+    return result
