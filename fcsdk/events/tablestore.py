@@ -126,7 +126,7 @@ def _cbor2() -> Any:
 def _loads_cbor(data: bytes) -> Any:
     cbor2 = _cbor2()
     try:
-        return cbor2.loads(data)
+        value = cbor2.loads(data)
     except RecursionError:
         raise EventDecodeError("Tablestore event CBOR is nested too deeply") from None
     except Exception as exc:  # cbor2 raises CBORDecodeError, ValueError, TypeError, ...
@@ -134,6 +134,13 @@ def _loads_cbor(data: bytes) -> Any:
             f"event is not valid CBOR for TablestoreEvent ({type(exc).__name__}); "
             "a Tablestore trigger sends CBOR bytes"
         ) from None
+    if not isinstance(value, (dict, list, str, bytes, int, float, type(None))):
+        # older cbor2 returns a sentinel (break_marker, undefined) for stray control bytes
+        raise EventDecodeError(
+            f"event is not valid CBOR for TablestoreEvent (decoded to {type(value).__name__}); "
+            "a Tablestore trigger sends CBOR bytes"
+        )
+    return value
 
 
 class TablestoreEvent(FCModel):
