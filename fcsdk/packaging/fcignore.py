@@ -97,6 +97,9 @@ def _translate(pattern: str) -> str:
             out.append("/.*")
             i += 3
             continue
+        if i == 0 and pattern == "**":  # a whole pattern of "**" (e.g. "/**") matches every path
+            out.append(".*")
+            break
         ch = pattern[i]
         if ch == "*":
             while i < n and pattern[i] == "*":
