@@ -211,3 +211,28 @@ def test_closure_uses_target_markers_and_extras():
     assert [(who, str(r)) for who, r in stopped.stopped] == [("app", "oss2")]
     del dists["speedup"]
     assert [str(r) for r in closure(roots, dists, py312).missing] == ['speedup; extra == "fast"']
+
+
+def test_missing_packaging_extra_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    import builtins
+    import sys
+
+    from fcsdk.cli import main
+
+    (tmp_path / "index.py").write_text("def handler(event, context):\n    return event\n")
+    real_import = builtins.__import__
+
+    def no_packaging(name, *args, **kwargs):
+        if name == "packaging" or name.startswith("packaging."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_packaging)
+    for mod in [m for m in sys.modules if m == "fcsdk.packaging.builder"]:
+        monkeypatch.delitem(sys.modules, mod)
+    rc = main(["package", str(tmp_path), "-o", str(tmp_path / "out.zip")])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert 'pip install "fcsdk[package]"' in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out.zip").exists()

@@ -77,10 +77,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Build the package described by ``args``; 0 on success, 1 on a packaging error."""
     from ..errors import FCError
-    from . import build_package
 
     output = args.output or ("dist/layer.zip" if args.layer else "dist/code.zip")
     try:
+        from . import build_package  # needs the `package` extra: a clear error without it
+
         report = build_package(
             args.src,
             runtime=args.runtime,
