@@ -10,6 +10,9 @@ import threading
 from contextlib import asynccontextmanager
 
 import pytest
+
+import fcsdk as fc
+from fcsdk.http.testing import make_event, parse_response
 from tests.http_support import (
     EXCHANGES,
     PNG,
@@ -20,9 +23,6 @@ from tests.http_support import (
     uvicorn_server,
     werkzeug_server,
 )
-
-import fcsdk as fc
-from fcsdk.http.testing import make_event, parse_response
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from tests.runtime_support import ROOT, child_env, write_code
 
 from fcsdk.cli import main
 from fcsdk.runtime.invoke import call_handler, encode_body
+from tests.runtime_support import ROOT, child_env, write_code
 
 CODE = {
     "index.py": """

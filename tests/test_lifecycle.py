@@ -9,12 +9,12 @@ import sys
 
 import httpx
 import pytest
-from tests.runtime_support import ThreadServer, write_code
 
 import fcsdk as fc
 from fcsdk.lifecycle import find_hooks
 from fcsdk.runtime.native import native_context
 from fcsdk.runtime.server import CustomRuntimeApp
+from tests.runtime_support import ThreadServer, write_code
 
 
 def test_hook_accepts_every_context_shape():

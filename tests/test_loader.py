@@ -7,7 +7,6 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.runtime_support import write_code
 
 import fcsdk as fc
 from fcsdk.runtime.errors import (
@@ -19,6 +18,7 @@ from fcsdk.runtime.errors import (
     UserCodeSyntaxError,
 )
 from fcsdk.runtime.loader import HandlerName, load_handler, parse_handler_name
+from tests.runtime_support import write_code
 
 
 @pytest.fixture(autouse=True)

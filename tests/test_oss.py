@@ -11,10 +11,10 @@ from types import SimpleNamespace
 
 import oss2
 import pytest
-from tests.oss_server import OSSServer
 
 import fcsdk as fc
 from fcsdk.credentials import ENV_SOURCES
+from tests.oss_server import OSSServer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "oss_put_object"
 KEY_ID, SECRET, TOKEN = "STS.test-key-id", "sts-secret-value-1", "sts-token-value-1"

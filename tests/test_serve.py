@@ -15,10 +15,10 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.runtime_support import ROOT, ServeProcess, ThreadServer, write_code
 
 from fcsdk.cli import main
 from fcsdk.runtime.server import DEFAULT_MAX_BODY_SIZE, CustomRuntimeApp
+from tests.runtime_support import ROOT, ServeProcess, ThreadServer, write_code
 
 CODE = {
     "index.py": """
