@@ -101,9 +101,10 @@ def code_dir(tmp_path, monkeypatch):
             """
         )
     )
+    (tmp_path / "src" / "broken_handlers.py").write_text("def handler(event, context)\n")
     monkeypatch.setattr(sys, "path", list(sys.path))
     yield tmp_path
-    for name in ("shop_handlers",):
+    for name in ("shop_handlers", "broken_handlers"):
         sys.modules.pop(name, None)
 
 
@@ -128,9 +129,11 @@ def test_schema_batch_envelope_and_trigger_model(code_dir, capsys):
     ("target", "message"),
     [
         ("src/shop_handlers.plain", "not decorated with @fc.handler"),
-        ("src/shop_handlers.missing", "AttributeError"),
-        ("src/nowhere.handler", "ModuleNotFoundError"),
-        ("nodot", "module.function"),
+        ("src/shop_handlers.missing", "HandlerNotFound: module 'shop_handlers' has no function"),
+        ("src/nowhere.handler", "ImportModuleError: cannot import module 'nowhere'"),
+        ("nodot", "InvalidHandleName"),
+        ("src/broken_handlers.handler", "UserCodeSyntaxError"),
+        ("src/shop_handlers.Order", "not decorated with @fc.handler"),
     ],
 )
 def test_schema_errors(code_dir, capsys, target, message):
