@@ -51,7 +51,7 @@ def test_events_show_tablestore_decoded_and_raw():
     [
         (["events", "show", "nope"], "unknown trigger 'nope'"),
         (["events", "show", "oss", "--colour", "red"], "unknown option --colour"),
-        (["events", "show", "oss", "--size", "big"], "invalid literal"),
+        (["events", "show", "oss", "--size", "big"], "--size expects an integer, not 'big'"),
         (["events", "show", "oss", "--bucket"], "needs a value"),
         (["events", "show", "oss", "bucket"], "expected an --option"),
         (["events", "show", "http", "--headers", "[1]"], "expects a JSON object"),

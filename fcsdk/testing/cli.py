@@ -89,7 +89,12 @@ def _convert(raw: List[str], param: inspect.Parameter) -> Any:
             return False
         raise ValueError(f"--{param.name.replace('_', '-')} expects true or false, not {value!r}")
     if isinstance(default, int):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(
+                f"--{param.name.replace('_', '-')} expects an integer, not {value!r}"
+            ) from None
     if param.name in ("headers", "query", "path_parameters", "parameter", "attributes"):
         parsed = json.loads(value)
         if not isinstance(parsed, dict):
