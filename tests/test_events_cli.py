@@ -35,7 +35,7 @@ def test_events_show_lists_and_json_options(capsys):
     assert main(["events", "show", "kafka", "--values", "a", "--values", "b"]) == 0
     assert [r["data"]["value"] for r in json.loads(capsys.readouterr().out)] == ["a", "b"]
     assert main(["events", "show", "http", "--headers", '{"a": ["1", "2"]}']) == 0
-    assert json.loads(capsys.readouterr().out)["headers"] == {"a": "1,2"}
+    assert json.loads(capsys.readouterr().out)["headers"] == {"A": "1,2"}  # FC's canonical key
 
 
 def test_events_show_tablestore_decoded_and_raw():

@@ -183,3 +183,35 @@ def test_sample_names_and_errors():
         json.loads(events.oss(mime_type=None))["events"][0]["oss"]["object"].get("objectMeta")
         is None
     )
+
+
+def test_http_factory_is_the_http_packages_fc_event():
+    from fcsdk.http.testing import make_event
+
+    ev = events.http(
+        method="post", path="/a b?x=1", headers={"x-id": 7, "accept": ["a", "b"]}, query={"x": 2}
+    )
+    assert ev == events.http(
+        method="post", path="/a b?x=1", headers={"x-id": 7, "accept": ["a", "b"]}, query={"x": 2}
+    )  # fixed time and ids: the same bytes every time
+    doc = json.loads(ev)
+    assert (doc["rawPath"], doc["requestContext"]["http"]["path"]) == ("/a%20b", "/a b")
+    assert doc["headers"] == {"Accept": "a,b", "X-Id": "7"}
+    assert doc["queryParameters"] == {"x": "1,2"}
+    assert doc["requestContext"]["timeEpoch"] == "1693896071000"
+    assert ev == make_event(
+        "post",
+        "/a b?x=1",
+        headers={"x-id": "7", "accept": ["a", "b"]},
+        query={"x": "2"},
+        source_ip="11.11.11.11",
+        request_id=doc["requestContext"]["requestId"],
+        domain_prefix="example",
+        account_id=doc["requestContext"]["accountId"],
+        epoch_ms=1693896071000,
+    )
+    as_json = json.loads(events.http(body={"qty": 2}))
+    assert (as_json["body"], as_json["headers"]) == (
+        '{"qty":2}',
+        {"Content-Type": "application/json"},
+    )
