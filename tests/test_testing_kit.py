@@ -118,6 +118,16 @@ def test_invoke_errors_by_flag():
     assert all(len(f) == 4 and f[1].startswith("line ") for f in body["stackTrace"])
     assert isinstance(r.exception, fc.EventValidationError)
 
+    def plain(event, context):
+        raise ValueError("prix négatif")
+
+    r = invoke(plain, b"", raise_errors=False)
+    assert r.json()["errorMessage"] == "prix négatif"
+    assert "négatif".encode() in r.body  # UTF-8, as fcsdk invoke writes FC's error JSON
+    frames = r.json()["stackTrace"]
+    assert [f[2] for f in frames] == ["in plain"]  # fcsdk.testing's own frames left out
+    assert frames[0][3] == 'raise ValueError("prix négatif")'
+
 
 def test_fixtures(fc_context, fc_invoke):
     @fc.handler
