@@ -225,3 +225,18 @@ def test_http_factory_is_the_http_packages_fc_event():
         '{"qty":2}',
         {"Content-Type": "application/json"},
     )
+
+
+def test_fake_context_is_the_runtimes_native_context():
+    from fcsdk.runtime.native import NativeContextA, NativeContextB
+
+    a = fake_context("python3.10", request_id="r", retry_count=1, span_context="s", log_store="l")
+    assert type(a) is NativeContextA  # the object fcsdk invoke / serve give raw handlers
+    assert (a.requestId, a.retryCount, a.accountId) == ("r", "1", "123456789012****")
+    assert (a.tracing.spanContext, a.service.logStore, a.service.versionId) == ("s", "l", None)
+    assert "fcsdk-test-key-secret" not in repr(a)
+    assert "fcsdk-test-security-token" not in repr(a)
+    b = fake_context("python3.12", request_id="r2", version_id="3", timeout=30)
+    assert type(b) is NativeContextB
+    assert (b.requestId, b.function.versionId, b.function.timeout) == ("r2", "3", 30)
+    assert fc.Context.of(b, environ={}).function.timeout == 30
