@@ -299,7 +299,15 @@ def build_adapter(model: Any) -> TypeAdapter[Any]:
 # -- return values ---------------------------------------------------------------------------
 
 
-def _pydantic_jsonable(obj: Any) -> Any:
+def pydantic_jsonable(obj: Any) -> Any:
+    """``obj`` as JSON-compatible data by pydantic's serializer (models by alias, dataclasses,
+    UUID, sets, enums...): a ``json.dumps`` ``default=``; ``TypeError`` when it cannot.
+
+    Example:
+        >>> import uuid
+        >>> pydantic_jsonable({1, 2}), pydantic_jsonable(uuid.UUID(int=1))[-4:]
+        ([1, 2], '0001')
+    """
     from pydantic_core import PydanticSerializationError, to_jsonable_python
 
     try:
@@ -311,7 +319,7 @@ def _pydantic_jsonable(obj: Any) -> Any:
 def _fc_default(obj: Any) -> Any:
     """FC's runtime ``default=`` (:func:`fcsdk._fcbody.fc_default`), then what pydantic can
     serialize (models by alias, dataclasses, UUID, sets, enums...)."""
-    return fc_default(obj, _pydantic_jsonable)
+    return fc_default(obj, pydantic_jsonable)
 
 
 def fc_json_dumps(value: Any) -> str:

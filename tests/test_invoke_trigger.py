@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import sys
 
 import pytest
 
 from fcsdk.cli import main
 from fcsdk.testing import events
-from tests.runtime_support import write_code
+from tests.runtime_support import drop_fcsdk_log_handlers, invoke_cli, write_code
 
 CODE = {
     "trig.py": """
@@ -44,16 +43,11 @@ def code(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _clean():
     yield
-    root = logging.getLogger()
-    for h in [h for h in root.handlers if getattr(h, "_fcsdk", False)]:
-        root.removeHandler(h)
+    drop_fcsdk_log_handlers()
     sys.modules.pop("trig", None)
 
 
-def invoke(capfd, code, *args):
-    rc = main(["invoke", *args, "--code-dir", str(code)])
-    out, err = capfd.readouterr()
-    return rc, out, err
+invoke = invoke_cli
 
 
 def test_oss_sample_with_options(capfd, code):
