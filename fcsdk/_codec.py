@@ -12,11 +12,10 @@ Extension points (used by :mod:`fcsdk.events` and :mod:`fcsdk.envelopes`, open t
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import json
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
+from ._fcbody import fc_default
 from .errors import (
     ConfigurationError,
     EventDecodeError,
@@ -301,22 +300,27 @@ def build_adapter(model: Any) -> TypeAdapter[Any]:
 # -- return values ---------------------------------------------------------------------------
 
 
-def _fc_default(obj: Any) -> Any:
-    """FC's runtime ``default=``: Decimal -> float, date/datetime -> isoformat(), ``to_json()``;
-    then what pydantic can serialize (models by alias, dataclasses, UUID, sets, enums...)."""
-    if isinstance(obj, decimal.Decimal):
-        return float(obj)
-    if isinstance(obj, (datetime.date, datetime.datetime)):
-        return obj.isoformat()
-    to_json = getattr(obj, "to_json", None)
-    if callable(to_json):
-        return to_json()
+def pydantic_jsonable(obj: Any) -> Any:
+    """``obj`` as JSON-compatible data by pydantic's serializer (models by alias, dataclasses,
+    UUID, sets, enums...): a ``json.dumps`` ``default=``; ``TypeError`` when it cannot.
+
+    Example:
+        >>> import uuid
+        >>> pydantic_jsonable({1, 2}), pydantic_jsonable(uuid.UUID(int=1))[-4:]
+        ([1, 2], '0001')
+    """
     from pydantic_core import PydanticSerializationError, to_jsonable_python
 
     try:
         return to_jsonable_python(obj, by_alias=True)
     except PydanticSerializationError:
         raise TypeError(f"object of type {type(obj).__name__} is not JSON serializable") from None
+
+
+def _fc_default(obj: Any) -> Any:
+    """FC's runtime ``default=`` (:func:`fcsdk._fcbody.fc_default`), then what pydantic can
+    serialize (models by alias, dataclasses, UUID, sets, enums...)."""
+    return fc_default(obj, pydantic_jsonable)
 
 
 def fc_json_dumps(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -21,6 +22,22 @@ def write_code(directory: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     return directory
+
+
+def invoke_cli(capfd, code: Path, *args: str) -> tuple[int, str, str]:
+    """`fcsdk invoke ARGS --code-dir CODE` in this process: (exit code, stdout, stderr)."""
+    from fcsdk.cli import main
+
+    rc = main(["invoke", *args, "--code-dir", str(code)])
+    out, err = capfd.readouterr()
+    return rc, out, err
+
+
+def drop_fcsdk_log_handlers() -> None:
+    """Remove the root handlers fc.logging.setup() added (fcsdk invoke/serve, examples)."""
+    root = logging.getLogger()
+    for h in [h for h in root.handlers if getattr(h, "_fcsdk", False)]:
+        root.removeHandler(h)
 
 
 def free_port() -> int:

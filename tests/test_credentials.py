@@ -18,19 +18,12 @@ import fcsdk as fc
 import fcsdk._oss
 import fcsdk.credentials
 from fcsdk._oss import region_from_endpoint
-from fcsdk.credentials import ENV_SOURCES
 
 SECRET, TOKEN = "s3cr3t-VALUE-never-shown", "T0KEN-value-never-shown"
 ENDPOINT = "oss-cn-hangzhou.aliyuncs.com"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for triple in ENV_SOURCES:
-        for name in triple:
-            monkeypatch.delenv(name, raising=False)
-    for name in ("FC_REGION", "ALIBABA_CLOUD_REGION"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_cloud_env")
 
 
 def native(key_id="ctx-id", secret=SECRET, token=TOKEN, **fields):

@@ -35,7 +35,7 @@ def test_events_show_lists_and_json_options(capsys):
     assert main(["events", "show", "kafka", "--values", "a", "--values", "b"]) == 0
     assert [r["data"]["value"] for r in json.loads(capsys.readouterr().out)] == ["a", "b"]
     assert main(["events", "show", "http", "--headers", '{"a": ["1", "2"]}']) == 0
-    assert json.loads(capsys.readouterr().out)["headers"] == {"a": "1,2"}
+    assert json.loads(capsys.readouterr().out)["headers"] == {"A": "1,2"}  # FC's canonical key
 
 
 def test_events_show_tablestore_decoded_and_raw():
@@ -51,7 +51,7 @@ def test_events_show_tablestore_decoded_and_raw():
     [
         (["events", "show", "nope"], "unknown trigger 'nope'"),
         (["events", "show", "oss", "--colour", "red"], "unknown option --colour"),
-        (["events", "show", "oss", "--size", "big"], "invalid literal"),
+        (["events", "show", "oss", "--size", "big"], "--size expects an integer, not 'big'"),
         (["events", "show", "oss", "--bucket"], "needs a value"),
         (["events", "show", "oss", "bucket"], "expected an --option"),
         (["events", "show", "http", "--headers", "[1]"], "expects a JSON object"),
@@ -101,9 +101,10 @@ def code_dir(tmp_path, monkeypatch):
             """
         )
     )
+    (tmp_path / "src" / "broken_handlers.py").write_text("def handler(event, context)\n")
     monkeypatch.setattr(sys, "path", list(sys.path))
     yield tmp_path
-    for name in ("shop_handlers",):
+    for name in ("shop_handlers", "broken_handlers"):
         sys.modules.pop(name, None)
 
 
@@ -128,9 +129,11 @@ def test_schema_batch_envelope_and_trigger_model(code_dir, capsys):
     ("target", "message"),
     [
         ("src/shop_handlers.plain", "not decorated with @fc.handler"),
-        ("src/shop_handlers.missing", "AttributeError"),
-        ("src/nowhere.handler", "ModuleNotFoundError"),
-        ("nodot", "module.function"),
+        ("src/shop_handlers.missing", "HandlerNotFound: module 'shop_handlers' has no function"),
+        ("src/nowhere.handler", "ImportModuleError: cannot import module 'nowhere'"),
+        ("nodot", "InvalidHandleName"),
+        ("src/broken_handlers.handler", "UserCodeSyntaxError"),
+        ("src/shop_handlers.Order", "not decorated with @fc.handler"),
     ],
 )
 def test_schema_errors(code_dir, capsys, target, message):

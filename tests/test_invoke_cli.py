@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import pytest
 
 from fcsdk.cli import main
 from fcsdk.runtime.invoke import call_handler, encode_body
-from tests.runtime_support import ROOT, child_env, write_code
+from tests.runtime_support import ROOT, child_env, drop_fcsdk_log_handlers, invoke_cli, write_code
 
 CODE = {
     "index.py": """
@@ -115,18 +114,13 @@ def _clean(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     modules = set(sys.modules)
     yield
-    root = logging.getLogger()
-    for h in [h for h in root.handlers if getattr(h, "_fcsdk", False)]:
-        root.removeHandler(h)
+    drop_fcsdk_log_handlers()
     for name in set(sys.modules) - modules:
         if name in ("index", "models", "hooks"):
             del sys.modules[name]
 
 
-def invoke(capfd, code, *args):
-    rc = main(["invoke", *args, "--code-dir", str(code)])
-    out, err = capfd.readouterr()
-    return rc, out, err
+invoke = invoke_cli
 
 
 def test_body_alone_on_stdout_and_markers_on_stderr(capfd, code):

@@ -13,7 +13,6 @@ import oss2
 import pytest
 
 import fcsdk as fc
-from fcsdk.credentials import ENV_SOURCES
 from tests.oss_server import OSSServer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "oss_put_object"
@@ -43,14 +42,7 @@ def server():
         yield s
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    """No credentials or region from the developer's own environment."""
-    for triple in ENV_SOURCES:
-        for name in triple:
-            monkeypatch.delenv(name, raising=False)
-    for name in ("FC_REGION", "ALIBABA_CLOUD_REGION"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_cloud_env")
 
 
 def native_a(key_id=KEY_ID, secret=SECRET, token=TOKEN, request_id="req-a", region="cn-hangzhou"):

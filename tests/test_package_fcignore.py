@@ -39,6 +39,10 @@ from fcsdk.packaging import IgnoreRules, collect_files
         ("trailing   ", "trailing", False, True),
         ("[z-a]", "z", False, False),
         ("*", "a/b", False, True),
+        ("/**", "a/b/c", False, True),  # a whole-segment ** at the end: everything below
+        ("a\n!/**", "a/b/a", False, False),
+        ("x/**", "x", True, False),
+        ("a**", "a/b", False, False),
     ],
 )
 def test_rules(rules, path, is_dir, expected):

@@ -39,31 +39,18 @@ def handler(event: Order, context: fc.Context) -> dict:
     return {"order": event.order_id, "double": event.qty * 2, "key_id": creds.access_key_id}
 """
 
-# FC's loading rules, in the unzipped folder only: import the handler's module, call it with the
-# event bytes and a native-like context, write the body as FC sends it.
+# `fcsdk invoke` (FC's loading, native context of the runtime's shape, FC's body encoding) run
+# from the unzipped folder only, then a check that fcsdk and pydantic were imported from there.
 _BOOTSTRAP = r"""
-import importlib, json, sys, types
-code_dir, handler_name, shape = sys.argv[1], sys.argv[2], sys.argv[3]
+import sys
+code_dir, handler, runtime = sys.argv[1:4]
 sys.path.insert(0, code_dir)
-module_name, _, func_name = handler_name.rpartition(".")
-func = getattr(importlib.import_module(module_name.replace("/", ".")), func_name)
-ns = types.SimpleNamespace
-function = ns(name="packaged", handler=handler_name, memory=128, timeout=10)
-if shape == "A":
-    context = ns(request_id="req-1", credentials=ns(access_key_id="AK-A", access_key_secret="S",
-                 security_token="T"), function=function, service=ns(name="svc"),
-                 region="cn-hangzhou", account_id="1", retry_count=None)
-else:
-    function.version_id, function.qualifier = "1", "LATEST"
-    context = ns(request_id="req-1", function=function, region="cn-hangzhou", account_id="1",
-                 log_project="", log_store="")
-body = func(sys.stdin.buffer.read(), context)
-if not isinstance(body, (str, bytes)):
-    body = json.dumps(body, indent=4, sort_keys=True)
-sys.stdout.buffer.write(body.encode() if isinstance(body, str) else body)
+from fcsdk.cli import main
+rc = main(["invoke", handler, "--code-dir", code_dir, "--runtime", runtime, "--event", "-"])
 for name in ("fcsdk", "pydantic", "pydantic_core"):
     origin = sys.modules[name].__file__
     assert origin.startswith(code_dir), f"{name} from {origin}, not from the package"
+sys.exit(rc)
 """
 
 
@@ -82,13 +69,11 @@ def pyenv_python(version):
     return found[-1]
 
 
-def run_like_fc(python, code_dir, handler, event, *, shape="A", env=None):
-    """Run `handler` from `code_dir` the way FC loads it; returns the response body (bytes).
-
-    The one place that knows how: switch to `fcsdk invoke` once the runtime lands.
-    """
+def run_like_fc(python, code_dir, handler, event, *, runtime="python3.10", env=None):
+    """`fcsdk invoke handler` from `code_dir` under `python` in an isolated interpreter (-I -S: no
+    site-packages, nothing but the package); returns the response body (bytes)."""
     done = subprocess.run(
-        [python, "-I", "-S", "-c", _BOOTSTRAP, str(code_dir), handler, shape],
+        [python, "-I", "-S", "-c", _BOOTSTRAP, str(code_dir), handler, runtime],
         input=event,
         capture_output=True,
         env={"PATH": os.environ.get("PATH", ""), **(env or {})},
@@ -97,6 +82,7 @@ def run_like_fc(python, code_dir, handler, event, *, shape="A", env=None):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr.decode()
+    assert b"FC Invoke End RequestId" in done.stderr
     return done.stdout
 
 
@@ -157,7 +143,12 @@ def test_python312_package_runs_with_shape_b_credentials(builds, tmp_path):
         "ALIBABA_CLOUD_SECURITY_TOKEN": "token",
     }
     body = run_like_fc(
-        python, code, "index.handler", b'{"order_id": "o-1", "qty": 4}', shape="B", env=env
+        python,
+        code,
+        "index.handler",
+        b'{"order_id": "o-1", "qty": 4}',
+        runtime="python3.12",
+        env=env,
     )
     assert json.loads(body) == {"order": "o-1", "double": 8, "key_id": "AK-from-env"}
     assert not (code / "tomli").exists()

@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 
 from fcsdk.cli import main
 from fcsdk.runtime.server import DEFAULT_MAX_BODY_SIZE, CustomRuntimeApp
-from tests.runtime_support import ROOT, ServeProcess, ThreadServer, write_code
+from tests.runtime_support import (
+    ROOT,
+    ServeProcess,
+    ThreadServer,
+    drop_fcsdk_log_handlers,
+    write_code,
+)
 
 CODE = {
     "index.py": """
@@ -402,10 +408,8 @@ def test_example_bodies_identical_through_invoke_and_serve(capfdbinary, folder, 
     finally:
         srv.stop()
         sys.modules.pop(module, None)
-        root = logging.getLogger()  # examples may call fc.logging.setup() at import
-        for h in [h for h in root.handlers if getattr(h, "_fcsdk", False)]:
-            root.removeHandler(h)
-        root.setLevel(logging.WARNING)
+        drop_fcsdk_log_handlers()  # examples may call fc.logging.setup() at import
+        logging.getLogger().setLevel(logging.WARNING)
     assert r.headers["x-fc-status"] == ("200" if rc == 0 else "404")
     if rc == 0:
         assert r.content == invoked

@@ -118,6 +118,16 @@ def test_invoke_errors_by_flag():
     assert all(len(f) == 4 and f[1].startswith("line ") for f in body["stackTrace"])
     assert isinstance(r.exception, fc.EventValidationError)
 
+    def plain(event, context):
+        raise ValueError("prix négatif")
+
+    r = invoke(plain, b"", raise_errors=False)
+    assert r.json()["errorMessage"] == "prix négatif"
+    assert "négatif".encode() in r.body  # UTF-8, as fcsdk invoke writes FC's error JSON
+    frames = r.json()["stackTrace"]
+    assert [f[2] for f in frames] == ["in plain"]  # fcsdk.testing's own frames left out
+    assert frames[0][3] == 'raise ValueError("prix négatif")'
+
 
 def test_fixtures(fc_context, fc_invoke):
     @fc.handler
@@ -183,3 +193,50 @@ def test_sample_names_and_errors():
         json.loads(events.oss(mime_type=None))["events"][0]["oss"]["object"].get("objectMeta")
         is None
     )
+
+
+def test_http_factory_is_the_http_packages_fc_event():
+    from fcsdk.http.testing import make_event
+
+    ev = events.http(
+        method="post", path="/a b?x=1", headers={"x-id": 7, "accept": ["a", "b"]}, query={"x": 2}
+    )
+    assert ev == events.http(
+        method="post", path="/a b?x=1", headers={"x-id": 7, "accept": ["a", "b"]}, query={"x": 2}
+    )  # fixed time and ids: the same bytes every time
+    doc = json.loads(ev)
+    assert (doc["rawPath"], doc["requestContext"]["http"]["path"]) == ("/a%20b", "/a b")
+    assert doc["headers"] == {"Accept": "a,b", "X-Id": "7"}
+    assert doc["queryParameters"] == {"x": "1,2"}
+    assert doc["requestContext"]["timeEpoch"] == "1693896071000"
+    assert ev == make_event(
+        "post",
+        "/a b?x=1",
+        headers={"x-id": "7", "accept": ["a", "b"]},
+        query={"x": "2"},
+        source_ip="11.11.11.11",
+        request_id=doc["requestContext"]["requestId"],
+        domain_prefix="example",
+        account_id=doc["requestContext"]["accountId"],
+        epoch_ms=1693896071000,
+    )
+    as_json = json.loads(events.http(body={"qty": 2}))
+    assert (as_json["body"], as_json["headers"]) == (
+        '{"qty":2}',
+        {"Content-Type": "application/json"},
+    )
+
+
+def test_fake_context_is_the_runtimes_native_context():
+    from fcsdk.runtime.native import NativeContextA, NativeContextB
+
+    a = fake_context("python3.10", request_id="r", retry_count=1, span_context="s", log_store="l")
+    assert type(a) is NativeContextA  # the object fcsdk invoke / serve give raw handlers
+    assert (a.requestId, a.retryCount, a.accountId) == ("r", "1", "123456789012****")
+    assert (a.tracing.spanContext, a.service.logStore, a.service.versionId) == ("s", "l", None)
+    assert "fcsdk-test-key-secret" not in repr(a)
+    assert "fcsdk-test-security-token" not in repr(a)
+    b = fake_context("python3.12", request_id="r2", version_id="3", timeout=30)
+    assert type(b) is NativeContextB
+    assert (b.requestId, b.function.versionId, b.function.timeout) == ("r2", "3", 30)
+    assert fc.Context.of(b, environ={}).function.timeout == 30

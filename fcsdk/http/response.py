@@ -21,6 +21,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Optional, Union
 
+from .._codec import pydantic_jsonable
+
 __all__ = [
     "JSONResponse",
     "Response",
@@ -227,15 +229,6 @@ class Response:
         return f"<{type(self).__name__} {self.status_code}, {len(self.body)} bytes>"
 
 
-def _json_default(obj: Any) -> Any:
-    from pydantic_core import PydanticSerializationError, to_jsonable_python
-
-    try:
-        return to_jsonable_python(obj, by_alias=True)
-    except PydanticSerializationError:
-        raise TypeError(f"object of type {type(obj).__name__} is not JSON serializable") from None
-
-
 def dump_json(content: Any) -> bytes:
     """Serialize ``content`` (dicts, lists, pydantic models, dataclasses, datetimes...) to JSON.
 
@@ -249,7 +242,11 @@ def dump_json(content: Any) -> bytes:
 
         return to_json(content, by_alias=True)
     return json.dumps(
-        content, ensure_ascii=False, separators=(",", ":"), default=_json_default, allow_nan=False
+        content,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=pydantic_jsonable,
+        allow_nan=False,
     ).encode("utf-8")
 
 

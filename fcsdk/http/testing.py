@@ -36,10 +36,12 @@ def _pairs(source: Pairs) -> list[tuple[str, str]]:
     if isinstance(source, Mapping):
         out: list[tuple[str, str]] = []
         for k, v in source.items():
-            if isinstance(v, str):
-                out.append((str(k), v))
-            else:
+            if isinstance(v, (list, tuple)) or (
+                isinstance(v, Iterable) and not isinstance(v, (str, bytes))
+            ):
                 out.extend((str(k), str(x)) for x in v)
+            else:
+                out.append((str(k), str(v)))
         return out
     return [(str(k), str(v)) for k, v in source]
 

@@ -97,9 +97,10 @@ def _translate(pattern: str) -> str:
             out.append("/.*")
             i += 3
             continue
-        if i == 0 and pattern == "**":  # a whole pattern of "**" (e.g. "/**") matches every path
-            out.append(".*")
-            break
+        if pattern.startswith("**", i) and i + 2 == n and (i == 0 or pattern[i - 1] == "/"):
+            out.append(".*")  # a whole-segment "**" at the end (e.g. "/**"): everything below
+            i += 2
+            continue
         ch = pattern[i]
         if ch == "*":
             while i < n and pattern[i] == "*":

@@ -3,7 +3,8 @@
 ``fcsdk invoke index.handler --event '{"key": "value"}'`` runs the handler once as FC's built-in
 runtime would and prints the body alone on stdout (pipe it to ``jq``); logs, the
 ``FC Invoke Start/End RequestId`` markers and a duration summary go to stderr. A function error
-prints FC's error JSON and exits 1.
+prints FC's error JSON and exits 1. ``--trigger oss --trigger-option bucket=b`` sends fcsdk's
+sample event of a trigger instead of ``--event`` (``fcsdk events list`` shows the options).
 
 ``fcsdk serve index.handler`` serves FC's custom-runtime protocol on ``--port``, else
 ``FC_CUSTOM_LISTEN_PORT``, else 9000.
@@ -47,7 +48,19 @@ def add_parser(subparsers: Any) -> None:
     src = inv.add_mutually_exclusive_group()
     src.add_argument("--event", help="the event text; '-' reads it from stdin (default: empty)")
     src.add_argument("--event-file", metavar="PATH", help="read the event bytes from PATH")
-    src.add_argument("--trigger", metavar="NAME", help="use fcsdk's sample event of a trigger")
+    src.add_argument(
+        "--trigger",
+        metavar="NAME",
+        help="use fcsdk's sample event of a trigger (oss, timer, http, ...: 'fcsdk events list')",
+    )
+    inv.add_argument(
+        "--trigger-option",
+        metavar="OPTION=VALUE",
+        action="append",
+        default=[],
+        help="with --trigger: an option of the trigger's sample, e.g. --trigger-option "
+        "bucket=b --trigger-option key=in/a.png (repeat an option for lists)",
+    )
     _common(inv)
     inv.add_argument(
         "--runtime",
@@ -131,17 +144,38 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
+def _trigger_event(name: str, options: list[str]) -> bytes:
+    """The sample event of trigger ``name`` built with ``OPTION=VALUE`` options."""
+    try:
+        from ..testing import events  # type: ignore[import-not-found,unused-ignore]
+        from ..testing.cli import parse_options  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        raise LookupError(
+            "--trigger needs fcsdk.testing.events, which this fcsdk build does not have "
+            f"({exc}); pass the event with --event or --event-file"
+        ) from None
+    bad = [o for o in options if "=" not in o or o.startswith("=")]
+    if bad:
+        raise ValueError(f"--trigger-option expects OPTION=VALUE, got {bad[0]!r}")
+    try:
+        factory = events.factory(name)
+    except KeyError as exc:
+        raise LookupError(f"--trigger: {exc.args[0]}") from None
+    try:
+        kwargs = parse_options(factory, [f"--{o}" for o in options])
+        data = factory(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"--trigger {name}: {exc}") from None
+    except ImportError as exc:  # MissingDependencyError: cbor2 for tablestore
+        raise LookupError(f"--trigger {name}: {exc}") from None
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
 def _read_event(args: argparse.Namespace) -> bytes:
+    if args.trigger_option and not args.trigger:
+        raise ValueError("--trigger-option goes with --trigger NAME")
     if args.trigger:
-        try:
-            from ..testing.events import sample  # type: ignore[import-not-found,unused-ignore]
-        except ImportError as exc:
-            raise LookupError(
-                "--trigger needs fcsdk.testing.events, which this fcsdk build does not have "
-                f"({exc}); pass the event with --event or --event-file"
-            ) from None
-        data = sample(args.trigger)
-        return data if isinstance(data, bytes) else str(data).encode()
+        return _trigger_event(args.trigger, list(args.trigger_option))
     if args.event_file:
         with open(args.event_file, "rb") as f:
             return f.read()

@@ -1,7 +1,7 @@
 """FC's built-in Python runtime, emulated: call a handler with event bytes and a context, and
 turn what happens into exactly the body FC sends.
 
-- a return value becomes FC's body: ``str`` UTF-8, ``bytes`` as is, anything else
+- a return value becomes FC's body (:func:`encode_body`, from :mod:`fcsdk._fcbody`): ``str`` UTF-8, ``bytes`` as is, anything else
   ``json.dumps(value, indent=4, sort_keys=True)`` with FC's ``default`` (``Decimal`` -> float,
   ``date``/``datetime`` -> ``isoformat()``, ``to_json()``). Nothing else: a raw handler returning
   a pydantic model fails here as it fails on FC (decorate it with ``@fc.handler`` instead);
@@ -21,8 +21,6 @@ Example:
 from __future__ import annotations
 
 import contextvars
-import datetime
-import decimal
 import inspect
 import json
 import os
@@ -33,6 +31,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from .._fcbody import encode_body, fc_dumps
 from ..context import Context
 from ..logging import current_context
 from .errors import HandlerLoadError, stack_trace
@@ -50,48 +49,9 @@ __all__ = [
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def _fc_default(obj: Any) -> Any:
-    # FC's runtime default=: nothing more (no pydantic, no dataclasses, no sets).
-    if isinstance(obj, decimal.Decimal):
-        return float(obj)
-    if isinstance(obj, (datetime.date, datetime.datetime)):
-        return obj.isoformat()
-    to_json = getattr(obj, "to_json", None)
-    if callable(to_json):
-        return to_json()
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def fc_dumps(value: Any) -> str:
-    """``json.dumps`` exactly as FC's runtime calls it: ``indent=4, sort_keys=True`` and FC's
-    ``default``; a value FC cannot serialize raises ``TypeError``.
-
-    Example:
-        >>> fc_dumps([1, None])
-        '[\\n    1,\\n    null\\n]'
-    """
-    return json.dumps(value, indent=4, sort_keys=True, default=_fc_default)
-
-
-def encode_body(value: Any) -> bytes:
-    """The body FC's built-in runtime sends for a handler's return value.
-
-    Raises:
-        TypeError: for values FC cannot serialize (FC reports a ``TypeError`` too).
-
-    Example:
-        >>> encode_body("é"), encode_body(b"\\x00"), encode_body(None)
-        (b'\\xc3\\xa9', b'\\x00', b'null')
-    """
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass")
-    return fc_dumps(value).encode("utf-8")
-
-
-def error_json(exc: BaseException) -> dict[str, Any]:
-    """FC's error JSON for an exception raised by a handler (or a load error).
+def error_json(exc: BaseException, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """FC's error JSON for an exception raised by a handler (or a load error); the stack
+    leaves out this package's frames and those of files starting with a prefix in ``skip``.
 
     Example:
         >>> error_json(ValueError("bad order"))["errorType"]
@@ -102,7 +62,7 @@ def error_json(exc: BaseException) -> dict[str, Any]:
     return {
         "errorMessage": str(exc),
         "errorType": type(exc).__name__,
-        "stackTrace": stack_trace(exc.__traceback__, skip=(_RUNTIME_DIR,)),
+        "stackTrace": stack_trace(exc.__traceback__, skip=(_RUNTIME_DIR, *skip)),
     }
 
 

@@ -69,25 +69,28 @@ def shape_of(runtime: str) -> str:
         ) from None
 
 
-@dataclass
+def _alias(name: str) -> Any:
+    """A read-only camelCase alias of attribute ``name`` (FC's contexts carry both spellings)."""
+    return property(lambda self: getattr(self, name), doc=f"Alias of ``{name}``.")
+
+
+@dataclass(repr=False)
 class NativeCredentials:
-    """``context.credentials`` on shape A."""
+    """``context.credentials`` on shape A (secret and token masked in ``repr``)."""
 
     access_key_id: Optional[str]
     access_key_secret: Optional[str]
     security_token: Optional[str]
 
-    @property
-    def accessKeyId(self) -> Optional[str]:
-        return self.access_key_id
+    accessKeyId = _alias("access_key_id")
+    accessKeySecret = _alias("access_key_secret")
+    securityToken = _alias("security_token")
 
-    @property
-    def accessKeySecret(self) -> Optional[str]:
-        return self.access_key_secret
-
-    @property
-    def securityToken(self) -> Optional[str]:
-        return self.security_token
+    def __repr__(self) -> str:
+        return (
+            f"NativeCredentials(access_key_id={self.access_key_id!r}, "
+            "access_key_secret='***', security_token='***')"
+        )
 
 
 @dataclass
@@ -112,6 +115,8 @@ class NativeFunctionB:
     version_id: Optional[str] = None
     qualifier: Optional[str] = None
 
+    versionId = _alias("version_id")
+
 
 @dataclass
 class NativeService:
@@ -123,6 +128,10 @@ class NativeService:
     qualifier: Optional[str] = None
     version_id: Optional[str] = None
 
+    logProject = _alias("log_project")
+    logStore = _alias("log_store")
+    versionId = _alias("version_id")
+
 
 @dataclass
 class NativeTracing:
@@ -131,6 +140,10 @@ class NativeTracing:
     span_context: Optional[str] = None
     jaeger_endpoint: Optional[str] = None
     span_baggages: dict[str, Any] = field(default_factory=dict)
+
+    spanContext = _alias("span_context")
+    jaegerEndpoint = _alias("jaeger_endpoint")
+    spanBaggages = _alias("span_baggages")
 
 
 @dataclass
@@ -146,13 +159,9 @@ class NativeContextA:
     retry_count: Optional[str] = None
     tracing: NativeTracing = field(default_factory=NativeTracing)
 
-    @property
-    def requestId(self) -> str:
-        return self.request_id
-
-    @property
-    def accountId(self) -> Optional[str]:
-        return self.account_id
+    requestId = _alias("request_id")
+    accountId = _alias("account_id")
+    retryCount = _alias("retry_count")
 
 
 @dataclass
@@ -169,6 +178,9 @@ class NativeContextB:
         default_factory=lambda: logging.LoggerAdapter(logging.getLogger(), {})
     )
 
+    requestId = _alias("request_id")
+    accountId = _alias("account_id")
+
     def __post_init__(self) -> None:
         self.logger = logging.LoggerAdapter(logging.getLogger(), {"request_id": self.request_id})
 
@@ -176,11 +188,19 @@ class NativeContextB:
 NativeContext = Union[NativeContextA, NativeContextB]
 
 
+def _native_credentials(creds: Union[Credentials, NativeCredentials, None]) -> NativeCredentials:
+    if isinstance(creds, NativeCredentials):
+        return creds
+    if creds is None:
+        return NativeCredentials(None, None, None)
+    return NativeCredentials(creds.access_key_id, creds.access_key_secret, creds.security_token)
+
+
 def native_context(
     runtime: str = "python3.10",
     *,
     request_id: str,
-    credentials: Optional[Credentials] = None,
+    credentials: Union[Credentials, NativeCredentials, None] = None,
     function_name: Optional[str] = "fcsdk-local",
     handler: Optional[str] = None,
     memory: Optional[int] = 512,
@@ -218,14 +238,9 @@ def native_context(
             log_project=log_project,
             log_store=log_store,
         )
-    creds = credentials
     return NativeContextA(
         request_id=request_id,
-        credentials=NativeCredentials(
-            creds.access_key_id if creds else None,
-            creds.access_key_secret if creds else None,
-            creds.security_token if creds else None,
-        ),
+        credentials=_native_credentials(credentials),
         function=NativeFunctionA(
             function_name,
             handler,
@@ -277,11 +292,7 @@ def from_headers(
         )
     return NativeContextA(
         request_id=request_id,
-        credentials=NativeCredentials(
-            creds.access_key_id if creds else None,
-            creds.access_key_secret if creds else None,
-            creds.security_token if creds else None,
-        ),
+        credentials=_native_credentials(creds),
         function=NativeFunctionA(
             name,
             handler,

@@ -1,21 +1,26 @@
-"""``fake_context``: a native-like FC context object for tests, in the runtime's own shape."""
+"""``fake_context``: a native-like FC context object for tests, in the runtime's own shape.
+
+The objects are :mod:`fcsdk.runtime.native`'s, the very ones ``fcsdk invoke`` and ``fcsdk serve``
+hand to raw handlers; this module only adds test defaults and argument checks.
+"""
 
 from __future__ import annotations
 
-import logging
 import uuid
-from typing import Any, ClassVar, Dict, Optional
+from typing import Any, Dict
+
+from ..runtime.native import (
+    RUNTIMES,
+    NativeContext,
+    NativeCredentials,
+    NativeTracing,
+    native_context,
+)
 
 __all__ = ["FakeContext", "fake_context"]
 
-#: runtime id -> context shape ("A": python3/3.9/3.10, "B": python3.12).
-RUNTIMES: Dict[str, str] = {
-    "python3": "A",
-    "python3.6": "A",
-    "python3.9": "A",
-    "python3.10": "A",
-    "python3.12": "B",
-}
+#: The type :func:`fake_context` returns (``NativeContextA`` or ``NativeContextB``).
+FakeContext = NativeContext
 
 _FIELDS = {
     "request_id",
@@ -42,72 +47,7 @@ _FIELDS = {
 _CREDENTIAL_FIELDS = {"access_key_id", "access_key_secret", "security_token"}
 
 
-class _Obj:
-    """A plain attribute bag with FC's camelCase aliases as read-only properties."""
-
-    _aliases: ClassVar[Dict[str, str]] = {}
-
-    def __init__(self, **attrs: Any) -> None:
-        self.__dict__.update(attrs)
-
-    def __getattr__(self, name: str) -> Any:
-        target = type(self)._aliases.get(name)
-        if target is None:
-            raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
-        return getattr(self, target)
-
-    def __repr__(self) -> str:
-        shown = {k: ("***" if "secret" in k or "token" in k else v) for k, v in vars(self).items()}
-        return f"{type(self).__name__}({shown})"
-
-
-class FakeCredentials(_Obj):
-    """``context.credentials`` of shape A (``accessKeyId`` ... aliases included)."""
-
-    _aliases: ClassVar[Dict[str, str]] = {
-        "accessKeyId": "access_key_id",
-        "accessKeySecret": "access_key_secret",
-        "securityToken": "security_token",
-    }
-
-
-class FakeFunction(_Obj):
-    """``context.function``."""
-
-    _aliases: ClassVar[Dict[str, str]] = {"versionId": "version_id"}
-
-
-class FakeService(_Obj):
-    """``context.service`` (shape A)."""
-
-    _aliases: ClassVar[Dict[str, str]] = {
-        "logProject": "log_project",
-        "logStore": "log_store",
-        "versionId": "version_id",
-    }
-
-
-class FakeTracing(_Obj):
-    """``context.tracing`` (shape A)."""
-
-    _aliases: ClassVar[Dict[str, str]] = {
-        "spanContext": "span_context",
-        "jaegerEndpoint": "jaeger_endpoint",
-        "spanBaggages": "span_baggages",
-    }
-
-
-class FakeContext(_Obj):
-    """A context object shaped like the one FC's Python runtime passes to handlers."""
-
-    _aliases: ClassVar[Dict[str, str]] = {
-        "requestId": "request_id",
-        "accountId": "account_id",
-        "retryCount": "retry_count",
-    }
-
-
-def fake_context(runtime: str = "python3.10", **fields: Any) -> FakeContext:
+def fake_context(runtime: str = "python3.10", **fields: Any) -> NativeContext:
     """A native-like FC context of the shape ``runtime`` uses, for any test framework.
 
     Shape A (``python3``, ``python3.9``, ``python3.10``) has ``credentials``, ``service`` and
@@ -173,51 +113,24 @@ def fake_context(runtime: str = "python3.10", **fields: Any) -> FakeContext:
         "span_baggages": {},
     }
     f.update(fields)
-    timeout: Optional[str] = None if f["timeout"] is None else str(f["timeout"])
-    if shape == "B":
-        return FakeContext(
-            request_id=f["request_id"],
-            account_id=f["account_id"],
-            region=f["region"],
-            logger=logging.getLogger("fcsdk.testing.context"),
-            log_project=f["log_project"],
-            log_store=f["log_store"],
-            function=FakeFunction(
-                name=f["function_name"],
-                handler=f["handler"],
-                memory=f["memory"],
-                timeout=timeout,
-                version_id=f["version_id"],
-                qualifier=f["qualifier"],
-            ),
-        )
-    return FakeContext(
+    return native_context(
+        runtime,
         request_id=f["request_id"],
-        credentials=FakeCredentials(
-            access_key_id=f["access_key_id"],
-            access_key_secret=f["access_key_secret"],
-            security_token=f["security_token"],
+        credentials=NativeCredentials(
+            f["access_key_id"], f["access_key_secret"], f["security_token"]
         ),
-        function=FakeFunction(
-            name=f["function_name"],
-            handler=f["handler"],
-            memory=f["memory"],
-            timeout=timeout,
-            initializer=f["initializer"],
-        ),
-        service=FakeService(
-            name=f["service_name"],
-            log_project=f["log_project"],
-            log_store=f["log_store"],
-            qualifier=f["qualifier"],
-            version_id=f["version_id"],
-        ),
+        function_name=f["function_name"],
+        handler=f["handler"],
+        memory=f["memory"],
+        timeout=f["timeout"],
+        initializer=f["initializer"],
         region=f["region"],
         account_id=f["account_id"],
         retry_count=None if f["retry_count"] is None else str(f["retry_count"]),
-        tracing=FakeTracing(
-            span_context=f["span_context"],
-            jaeger_endpoint=f["jaeger_endpoint"],
-            span_baggages=f["span_baggages"],
-        ),
+        service_name=f["service_name"],
+        log_project=f["log_project"],
+        log_store=f["log_store"],
+        qualifier=f["qualifier"],
+        version_id=f["version_id"],
+        tracing=NativeTracing(f["span_context"], f["jaeger_endpoint"], f["span_baggages"]),
     )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import json
+import os
 import sys
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional
 
 __all__ = ["InvokeResult", "encode_event", "invoke"]
+
+_TESTING_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def encode_event(event: Any) -> bytes:
@@ -39,49 +39,6 @@ def encode_event(event: Any) -> bytes:
     from pydantic_core import to_json
 
     return to_json(event, by_alias=True)
-
-
-def _fc_default(obj: Any) -> Any:
-    # Exactly what FC's runtime does for values json.dumps cannot handle (nothing more:
-    # a pydantic model returned by a plain handler fails on FC, so it fails here too).
-    if isinstance(obj, decimal.Decimal):
-        return float(obj)
-    if isinstance(obj, (datetime.date, datetime.datetime)):
-        return obj.isoformat()
-    to_json = getattr(obj, "to_json", None)
-    if callable(to_json):
-        return to_json()
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def runtime_body(value: Any) -> bytes:
-    """The response body FC's Python runtime makes of a handler's return value.
-
-    Example:
-        >>> from fcsdk.testing._invoke import runtime_body
-        >>> runtime_body({"b": 1, "a": None})
-        b'{\\n    "a": null,\\n    "b": 1\\n}'
-    """
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    return json.dumps(value, indent=4, sort_keys=True, default=_fc_default).encode("utf-8")
-
-
-def error_body(exc: BaseException) -> bytes:
-    """FC's error JSON for an exception: ``errorMessage``, ``errorType``, ``stackTrace``.
-
-    Example:
-        >>> from fcsdk.testing._invoke import error_body
-        >>> import json
-        >>> json.loads(error_body(ValueError("bad")))["errorType"]
-        'ValueError'
-    """
-    frames = traceback.extract_tb(exc.__traceback__)
-    stack = [[f.filename, f"line {f.lineno}", f"in {f.name}", f.line or ""] for f in frames]
-    payload = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": stack}
-    return json.dumps(payload).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -155,15 +112,18 @@ def invoke(
         >>> invoke(h, b"{}", raise_errors=False).json()["errorType"]
         'EventValidationError'
     """
+    from .._fcbody import encode_body
+    from ..runtime.invoke import error_body, error_json
     from ._context import fake_context
 
     data = encode_event(event)
     ctx = fake_context() if context is None else context
     try:
-        body = runtime_body(handler(data, ctx))
+        body = encode_body(handler(data, ctx))
     except Exception as exc:
         if raise_errors:
             raise
         headers: Dict[str, str] = {"X-Fc-Error-Type": "UnhandledInvocationError"}
-        return InvokeResult(body=error_body(exc), exception=exc, headers=headers)
+        body = error_body(error_json(exc, skip=(_TESTING_DIR,)))
+        return InvokeResult(body=body, exception=exc, headers=headers)
     return InvokeResult(body=body)

@@ -3,22 +3,21 @@
 - ``fcsdk events list``: every trigger with a sample, and the options of its factory;
 - ``fcsdk events show NAME [--OPTION VALUE ...]``: print the event FC would send, e.g.
   ``fcsdk events show oss --bucket b --key k`` (``--raw`` writes the exact bytes);
-- ``fcsdk schema module.func``: the JSON Schema of a decorated handler's input (and output
-  when it has a ``response_model``).
+- ``fcsdk schema module.func [--code-dir DIR]``: the JSON Schema of a decorated handler's input
+  (and output when it has a ``response_model``); the handler is loaded as FC loads it
+  (:func:`fcsdk.runtime.loader.load_handler`).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import importlib
 import inspect
 import json
-import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-__all__ = ["add_parser", "load_handler", "parse_options"]
+__all__ = ["add_parser", "parse_options"]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -90,7 +89,12 @@ def _convert(raw: List[str], param: inspect.Parameter) -> Any:
             return False
         raise ValueError(f"--{param.name.replace('_', '-')} expects true or false, not {value!r}")
     if isinstance(default, int):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(
+                f"--{param.name.replace('_', '-')} expects an integer, not {value!r}"
+            ) from None
     if param.name in ("headers", "query", "path_parameters", "parameter", "attributes"):
         parsed = json.loads(value)
         if not isinstance(parsed, dict):
@@ -184,29 +188,6 @@ def _b64(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def load_handler(spec: str, code_dir: str = ".") -> Any:
-    """Import ``module.func`` (``src/index.handler`` style paths too) from ``code_dir``.
-
-    A small local loader for ``fcsdk schema``; the runtime's loader reproduces FC's errors.
-
-    Raises:
-        ValueError: the spec has no ``.``; ImportError / AttributeError from the import.
-
-    Example:
-        >>> load_handler("json.dumps") is json.dumps
-        True
-    """
-    module_path, dot, func_name = spec.rpartition(".")
-    if not dot or not module_path or not func_name:
-        raise ValueError(f"handler {spec!r} must look like module.function, e.g. index.handler")
-    folder, _, module_name = module_path.replace("\\", "/").rpartition("/")
-    search = os.path.abspath(os.path.join(code_dir, folder))
-    if search not in sys.path:
-        sys.path.insert(0, search)
-    module = importlib.import_module(module_name)
-    return getattr(module, func_name)
-
-
 def _schema_of(tp: Any, mode: str) -> Dict[str, Any]:
     from .._codec import build_adapter
 
@@ -219,13 +200,13 @@ def _schema_of(tp: Any, mode: str) -> Dict[str, Any]:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    from ..runtime.errors import HandlerLoadError
+    from ..runtime.loader import load_handler
+
     try:
         func = load_handler(args.handler, args.code_dir)
-    except Exception as exc:
-        print(
-            f"fcsdk schema: cannot load {args.handler}: {type(exc).__name__}: {exc}",
-            file=sys.stderr,
-        )
+    except HandlerLoadError as exc:  # FC's errorType: ImportModuleError, HandlerNotFound, ...
+        print(f"fcsdk schema: cannot load {args.handler}: {exc.error_type}: {exc}", file=sys.stderr)
         return 2
     spec = getattr(func, "__fcsdk__", None)
     if spec is None:

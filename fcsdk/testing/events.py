@@ -292,8 +292,9 @@ def http(
     query: Optional[Mapping[str, Any]] = None,
     source_ip: str = "11.11.11.11",
 ) -> bytes:
-    """An FC 3.0 HTTP trigger event; bytes bodies are base64 with ``isBase64Encoded``, list
-    values of ``headers``/``query`` are joined with commas (as FC does).
+    """An FC 3.0 HTTP trigger event, built by :func:`fcsdk.http.testing.make_event` (FC's header
+    canonicalization, comma-joined repeated values, ``?query`` in ``path``, bytes base64 unless
+    textual) with the documented sample's fixed time and ids; a dict/list body is sent as JSON.
 
     Example:
         >>> from fcsdk.testing import events
@@ -301,32 +302,23 @@ def http(
         >>> json.loads(events.http(body=b"\\xff"))["isBase64Encoded"]
         True
     """
-    text, is_b64 = _http_body(body)
-    now = _dt.datetime(2023, 9, 5, 6, 41, 11, tzinfo=_dt.timezone.utc)
-    return _dumps(
-        {
-            "version": "v1",
-            "rawPath": path,
-            "body": text,
-            "isBase64Encoded": is_b64,
-            "headers": _joined(headers),
-            "queryParameters": _joined(query),
-            "requestContext": {
-                "accountId": "123456789012****",
-                "domainName": "example.cn-hangzhou.fcapp.run",
-                "domainPrefix": "example",
-                "http": {
-                    "method": method.upper(),
-                    "path": path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": source_ip,
-                    "userAgent": "fcsdk-testing",
-                },
-                "requestId": "1-64f6cd87-0000000000000000000",
-                "time": _iso(now, millis=False),
-                "timeEpoch": str(int(now.timestamp() * 1000)),
-            },
-        }
+    from ..http.testing import make_event
+
+    payload: Any = None
+    if body is not None and not isinstance(body, (str, bytes, bytearray)):
+        payload, body = body, None
+    return make_event(
+        method,
+        path,
+        body=bytes(body) if isinstance(body, bytearray) else body,
+        json=payload,
+        headers=headers,
+        query=query,
+        source_ip=source_ip,
+        request_id="1-64f6cd87-0000000000000000000",
+        domain_prefix="example",
+        account_id=_ACCOUNT,
+        epoch_ms=1693896071000,
     )
 
 
