@@ -14,6 +14,11 @@ Two details keep the hop cheap (it is paid on every async invocation and every A
 - :func:`run` hands the coroutine over with ``call_soon_threadsafe`` and waits on a plain lock
   released by the task's done callback, instead of ``run_coroutine_threadsafe``'s chained
   ``concurrent.futures.Future`` (a condition variable and two extra callbacks per call).
+
+A task that outlives the call that started it (an ASGI app's lifespan, waiting for PreStop) is
+handed to :func:`keep`: the loop holds tasks only weakly, so a pending task that nothing else
+references is destroyed by the garbage collector ("Task was destroyed but it is pending!", e.g.
+at interpreter exit when PreStop never ran).
 """
 
 from __future__ import annotations
@@ -27,17 +32,18 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar
 if TYPE_CHECKING:  # asyncio costs ~20 ms to import: only load it when a coroutine runs
     import asyncio
 
-__all__ = ["get_loop", "run"]
+__all__ = ["get_loop", "keep", "run"]
 
 T = TypeVar("T")
 
 _lock = threading.Lock()
 _loop: Optional[asyncio.AbstractEventLoop] = None
+_kept: set[asyncio.Task[Any]] = set()  # replaced per loop; see keep()
 
 
 def get_loop() -> asyncio.AbstractEventLoop:
     """The process-wide loop that runs async handlers (started on first use)."""
-    global _loop
+    global _loop, _kept
     loop = _loop
     if loop is not None and not loop.is_closed():
         return loop
@@ -47,9 +53,12 @@ def get_loop() -> asyncio.AbstractEventLoop:
         if _loop is None or _loop.is_closed():
             new_loop = asyncio.new_event_loop()
             ready = threading.Event()
+            kept: set[asyncio.Task[Any]] = set()
 
-            async def root() -> None:
+            async def root(kept: set[asyncio.Task[Any]]) -> None:
                 # Lives as long as the loop: the root task anyio ties its worker threads to.
+                # Its frame (on the loop thread's stack, which outlives module teardown at
+                # exit) holds the tasks given to keep().
                 ready.set()
                 await new_loop.create_future()
 
@@ -57,12 +66,28 @@ def get_loop() -> asyncio.AbstractEventLoop:
                 asyncio.set_event_loop(new_loop)
                 # RuntimeError: user code called loop.stop(); end the thread quietly (as run_forever did).
                 with contextlib.suppress(RuntimeError):
-                    new_loop.run_until_complete(root())
+                    new_loop.run_until_complete(root(kept))
 
             threading.Thread(target=serve, name="fcsdk-async-loop", daemon=True).start()
             ready.wait()
-            _loop = new_loop
+            _loop, _kept = new_loop, kept
         return _loop
+
+
+def keep(task: asyncio.Task[Any]) -> None:
+    """Hold a strong reference to ``task``, a task of the shared loop, until it is done.
+
+    Call it on the loop thread for a task that nothing else waits for (a background task).
+
+    Example:
+        >>> import asyncio
+        >>> async def start() -> None:
+        ...     keep(asyncio.get_running_loop().create_task(asyncio.sleep(0)))
+        >>> run(start())
+    """
+    kept = _kept
+    kept.add(task)
+    task.add_done_callback(kept.discard)
 
 
 class _Call:

@@ -141,6 +141,64 @@ def test_asgi_lifespan_starts_on_first_invocation_without_initializer():
     handler.pre_stop(None)
 
 
+def test_asgi_lifespan_task_outlives_a_bridge_dropped_without_pre_stop(caplog):
+    # The loop holds tasks weakly: without fcsdk keeping it, the lifespan task (waiting for
+    # lifespan.shutdown) is garbage once the bridge is, and asyncio logs "Task was destroyed but
+    # it is pending!" (at every interpreter exit without PreStop).
+    import gc
+    import weakref
+
+    seen = []
+
+    async def app(scope, receive, send):
+        assert (await receive())["type"] == "lifespan.startup"
+        await send({"type": "lifespan.startup.complete"})
+        try:
+            seen.append((await receive())["type"])
+            await send({"type": "lifespan.shutdown.complete"})
+        finally:
+            seen.append("closed")
+
+    bridge = fc.http.asgi(app)
+    bridge.initializer(None)
+    ref = weakref.ref(bridge)
+    del bridge
+    gc.collect()
+    assert seen == []  # the garbage collector did not close the app's coroutine
+    assert "Task was destroyed" not in caplog.text
+    kept = ref()  # alive: the lifespan task references it
+    assert kept is not None
+    kept.pre_stop(None)
+    assert seen == ["lifespan.shutdown", "closed"]
+
+
+def test_process_exit_without_pre_stop_is_quiet(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import fcsdk as fc\n"
+        "from fcsdk.http.testing import make_event\n"
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] == 'lifespan':\n"
+        "        await receive()\n"
+        "        await send({'type': 'lifespan.startup.complete'})\n"
+        "        await receive()\n"
+        "        await send({'type': 'lifespan.shutdown.complete'})\n"
+        "        return\n"
+        "    await send({'type': 'http.response.start', 'status': 200, 'headers': []})\n"
+        "    await send({'type': 'http.response.body', 'body': b'ok'})\n"
+        "handler = fc.http.asgi(app)\n"
+        "print(handler(make_event('GET', '/'), None))\n"
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["statusCode"] == 200
+    assert proc.stderr == ""
+
+
 def test_asgi_startup_failure_is_reported_and_retried():
     from starlette.applications import Starlette
 

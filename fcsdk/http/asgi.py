@@ -158,8 +158,10 @@ class ASGIBridge:
         await queue.put({"type": "lifespan.startup"})
         self._supported = await started
         if self._supported:
+            # The app now waits for lifespan.shutdown (PreStop), possibly never: keep the task
+            # referenced, or it is garbage once this bridge is (at exit without PreStop).
             self._queue, self._shutdown_done = queue, stopped
-            task.add_done_callback(lambda t: None)
+            _aio.keep(task)
         else:
             await task
 
