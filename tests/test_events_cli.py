@@ -62,6 +62,23 @@ def test_events_show_errors(capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_events_show_help_lists_the_triggers_options(capsys, flag):
+    assert main(["events", "show", "http", flag]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: fcsdk events show http ")
+    assert "fcsdk.http.testing.make_event" in out
+    for option in ("--method VALUE", "--path VALUE", "--headers JSON", "--source-ip", "--raw"):
+        assert option in out
+    assert "default: 'GET'" in out
+    assert main(["events", "show", "oss", "--bucket", "b", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--size N" in out and "--keys VALUE" in out and "repeat for several" in out
+    # a value that happens to be -h is a value, not a request for help
+    assert main(["events", "show", "oss", "--key", "-h"]) == 0
+    assert json.loads(capsys.readouterr().out)["events"][0]["oss"]["object"]["key"] == "-h"
+
+
 def test_events_without_action_prints_usage(capsys):
     assert main(["events"]) == 2
     assert "list" in capsys.readouterr().err

@@ -2,7 +2,8 @@
 
 - ``fcsdk events list``: every trigger with a sample, and the options of its factory;
 - ``fcsdk events show NAME [--OPTION VALUE ...]``: print the event FC would send, e.g.
-  ``fcsdk events show oss --bucket b --key k`` (``--raw`` writes the exact bytes);
+  ``fcsdk events show oss --bucket b --key k`` (``--raw`` writes the exact bytes;
+  ``fcsdk events show NAME --help`` lists that trigger's options);
 - ``fcsdk schema module.func [--code-dir DIR]``: the JSON Schema of a decorated handler's input
   (and output when it has a ``response_model``); the handler is loaded as FC loads it
   (:func:`fcsdk.runtime.loader.load_handler`).
@@ -77,30 +78,91 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _convert(raw: List[str], param: inspect.Parameter) -> Any:
+_JSON_OPTIONS = ("headers", "query", "path_parameters", "parameter", "attributes")
+
+
+def _kind(param: inspect.Parameter) -> str:
+    """How an option's value is read: ``list``, ``bool``, ``int``, ``json`` or ``str``."""
     default = param.default
     if isinstance(default, (list, tuple)) or param.name in ("keys", "values", "bodies", "items"):
+        return "list"
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, int):
+        return "int"
+    if param.name in _JSON_OPTIONS:
+        return "json"
+    return "str"
+
+
+def _convert(raw: List[str], param: inspect.Parameter) -> Any:
+    kind = _kind(param)
+    if kind == "list":
         return list(raw)
     value = raw[-1]
-    if isinstance(default, bool):
+    if kind == "bool":
         if value.lower() in ("1", "true", "yes", "on"):
             return True
         if value.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"--{param.name.replace('_', '-')} expects true or false, not {value!r}")
-    if isinstance(default, int):
+    if kind == "int":
         try:
             return int(value)
         except ValueError:
             raise ValueError(
                 f"--{param.name.replace('_', '-')} expects an integer, not {value!r}"
             ) from None
-    if param.name in ("headers", "query", "path_parameters", "parameter", "attributes"):
+    if kind == "json":
         parsed = json.loads(value)
         if not isinstance(parsed, dict):
             raise ValueError(f"--{param.name.replace('_', '-')} expects a JSON object")
         return parsed
     return value
+
+
+_METAVAR = {"list": "VALUE", "bool": "true|false", "int": "N", "json": "JSON", "str": "VALUE"}
+
+
+def _wants_help(argv: Sequence[str]) -> bool:
+    """Whether ``-h``/``--help`` stands where an option name is expected in ``argv``."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token in ("-h", "--help"):
+            return True
+        i += 1 if "=" in token or not token.startswith("--") else 2
+    return False
+
+
+def _show_help(name: str, factory: Callable[..., Any]) -> str:
+    """The ``fcsdk events show NAME --help`` text: the factory's description and options."""
+    import re
+    import textwrap
+
+    doc = inspect.cleandoc(factory.__doc__ or "").split("\n\n")[0].replace("``", "")
+    doc = re.sub(r":\w+:`~?([^`]+)`", r"\1", doc)  # :func:`x` -> x
+    lines = [
+        f"usage: fcsdk events show {name} [--raw] [--OPTION VALUE ...]",
+        "",
+        *textwrap.wrap(" ".join(doc.split()), 88),
+        "",
+        "options:",
+    ]
+    for opt, param in _factory_options(factory).items():
+        kind = _kind(param)
+        flag = f"--{opt.replace('_', '-')} {_METAVAR[kind]}"
+        notes = []
+        if kind == "list":
+            notes.append("repeat for several")
+        elif kind == "json":
+            notes.append("a JSON object")
+        if param.default is not None and param.default is not inspect.Parameter.empty:
+            default = list(param.default) if isinstance(param.default, tuple) else param.default
+            notes.append(f"default: {default!r}")
+        lines.append(f"  {flag:<28} {'; '.join(notes)}".rstrip())
+    lines.append(f"  {'--raw':<28} write the exact event bytes")
+    return "\n".join(lines)
 
 
 def parse_options(factory: Callable[..., Any], argv: Sequence[str]) -> Dict[str, Any]:
@@ -147,6 +209,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
     options = [o for o in options if o != "--raw"]
     try:
         factory = events.factory(args.name)
+        if _wants_help(options):
+            print(_show_help(args.name, factory))
+            return 0
         kwargs = parse_options(factory, options)
         data = factory(**kwargs)
     except KeyError as exc:
