@@ -1,6 +1,6 @@
 """Benchmark: validation time per sample event for each trigger, and import cost of fcsdk.events.
 
-Run: ``python bench/events.py`` (add ``--quick`` for fewer repetitions).
+Run: ``python bench/events.py`` (add ``--quick`` for fewer repetitions; ``--help`` for options).
 
 Measures, per trigger, the time ``@fc.handler(model=...)``'s decoder takes on the FC bytes of
 the sample event (``fcsdk.testing.events.sample``), then the cold import time of
@@ -10,6 +10,7 @@ a fresh interpreter.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -86,7 +87,18 @@ def bench_imports(repeat: int) -> None:
         print(f"{label:<52}{_import_ms(stmt, repeat):>8.1f}")
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer repetitions: 2000 decodes per trigger (default 10000), 3 fresh imports (7)",
+    )
+    args = parser.parse_args(argv)
+    bench_validation(2000 if args.quick else 10000)
+    bench_imports(3 if args.quick else 7)
+    return 0
+
+
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv
-    bench_validation(2000 if quick else 10000)
-    bench_imports(3 if quick else 7)
+    sys.exit(main())

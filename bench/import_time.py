@@ -9,6 +9,7 @@ Run: ``python bench/import_time.py [runs]`` (default 40 runs each, about 30 s).
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -35,8 +36,12 @@ def one_run(code: str) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "runs", nargs="?", type=int, default=40, help="fresh processes per case (default 40)"
+    )
+    runs = parser.parse_args(argv).runs
     samples: dict[str, list[float]] = {name: [] for name in CASES}
     for _ in range(runs):  # interleaved, so that machine load hits every case alike
         for name, code in CASES.items():

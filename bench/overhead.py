@@ -16,6 +16,7 @@ Run: ``python bench/overhead.py`` (about 20 s).
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -94,7 +95,8 @@ def candidates(model: type[BaseModel], event: bytes) -> dict[str, Callable[[], A
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     import pydantic
 
     print(f"Python {sys.version.split()[0]}, pydantic {pydantic.VERSION}, fcsdk {fc.__version__}")
