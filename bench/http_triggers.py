@@ -13,7 +13,7 @@ app, and the first request) for
   endpoints of that app (per request only), where FastAPI has no threadpool hop of its own.
 
 Targets: the bridge's per-request time no worse than Mangum's; the router's cold start under a
-third of FastAPI's. Run: ``python bench/http.py [--requests N] [--cold-runs N]``.
+third of FastAPI's. Run: ``python bench/http_triggers.py [--requests N] [--cold-runs N]``.
 """
 
 from __future__ import annotations
