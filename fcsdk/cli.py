@@ -52,7 +52,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return 2
-    return int(func(args))
+    try:
+        return int(func(args))
+    except BrokenPipeError:  # `fcsdk events list | head`: the reader left; not an error
+        import os
+
+        # Point stdout at devnull so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

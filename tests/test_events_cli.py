@@ -156,3 +156,21 @@ def test_schema_batch_envelope_and_trigger_model(code_dir, capsys):
 def test_schema_errors(code_dir, capsys, target, message):
     assert main(["schema", target, "--code-dir", str(code_dir)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_closed_pipe_is_not_a_traceback():
+    """`fcsdk events list | head -1`: the reader goes away early; fcsdk exits quietly."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fcsdk", "events", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `head` exiting before fcsdk has written anything
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=30) == 0
+    assert b"Traceback" not in err
