@@ -74,6 +74,15 @@ def get_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:  # no loop running in this thread
+        return False
+
+
 def keep(task: asyncio.Task[Any]) -> None:
     """Hold a strong reference to ``task``, a task of the shared loop, until it is done.
 
@@ -128,10 +137,20 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         >>> run(answer())
         42
     """
+    loop = get_loop()
+    if _on_loop_thread(loop):
+        coro.close()
+        from .errors import ConfigurationError
+
+        raise ConfigurationError(
+            "a decorated async handler was called from inside another async handler, on the "
+            "loop that runs it; waiting would deadlock. Await the undecorated function "
+            "instead: `await handler.__wrapped__(event, context)`"
+        )
     call = _Call(coro)
     # The task is created inside a copy of the calling thread's contextvars context, so the
     # request id set by the handler wrapper is visible inside the coroutine.
-    get_loop().call_soon_threadsafe(call.start, context=copy_context())
+    loop.call_soon_threadsafe(call.start, context=copy_context())
     call.done.acquire()
     task = call.task
     if task is None:

@@ -56,20 +56,43 @@ class EnvelopeLike(Protocol):
 
 
 def type_title(tp: Any) -> str:
-    """A readable name for a type: ``Order``, ``list[Order]``, ``dict[str, int]``.
+    """A readable name for a type: ``Order``, ``list[Order]``, ``dict[str, int]``, ``A | B``.
+
+    ``Annotated`` metadata (``Field(discriminator=...)``, constraints) is left out.
 
     Example:
         >>> type_title(dict[str, int])
         'dict[str, int]'
+        >>> from typing import Annotated, Optional
+        >>> type_title(Annotated[Optional[list[int]], "meta"])
+        'list[int] | None'
     """
-    if isinstance(tp, type) and not getattr(tp, "__args__", None):
+    import typing
+
+    from typing_extensions import Annotated, get_args, get_origin
+
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return type_title(args[0])
+    if origin is typing.Union:
+        return " | ".join(type_title(a) for a in args)
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(repr(a) for a in args)}]"
+    if origin is not None and args:
+        name = getattr(origin, "__name__", None) or _strip_modules(repr(origin))
+        return f"{name}[{', '.join(type_title(a) for a in args)}]"
+    if tp is type(None):
+        return "None"
+    if isinstance(tp, type):
         return tp.__qualname__ if "<locals>" not in tp.__qualname__ else tp.__name__
-    text = repr(tp)
-    for prefix in ("typing_extensions.", "typing.", "collections.abc."):
-        text = text.replace(prefix, "")
-    # Module-qualified class names inside generics: keep the last component.
+    return _strip_modules(repr(tp))
+
+
+def _strip_modules(text: str) -> str:
     import re
 
+    for prefix in ("typing_extensions.", "typing.", "collections.abc."):
+        text = text.replace(prefix, "")
     return re.sub(r"\b(?:[A-Za-z_][\w]*\.)+([A-Za-z_]\w*)", r"\1", text)
 
 
@@ -161,35 +184,126 @@ def validate_bytes(
 
     ``prefix`` is prepended to error paths (envelopes use it for the path through the trigger):
     a string, or a ``loc`` tuple such as ``(3, "data", "body")`` that ``errors()`` keeps as is.
+    JSON's forbidden ``NaN``/``Infinity`` tokens are an :class:`EventDecodeError`.
 
     Example:
         >>> from pydantic import TypeAdapter
         >>> validate_bytes(TypeAdapter(list[int]), b"[1, 2]", "list[int]")
         [1, 2]
     """
+    check_finite(data, title, prefix)
+    try:
+        return adapter.validate_json(data)
+    except Exception as exc:
+        raise decode_failure(
+            exc, data, title, include_input=include_input, prefix=prefix
+        ) from _cause(exc)
+
+
+def _cause(exc: BaseException) -> Optional[BaseException]:
+    return None if isinstance(exc, RecursionError) else exc
+
+
+def decode_failure(
+    exc: BaseException,
+    data: Union[bytes, str],
+    title: str,
+    *,
+    include_input: bool = False,
+    prefix: Union[str, tuple[Any, ...]] = "",
+) -> BaseException:
+    """The fcsdk error for ``exc``, raised by ``validate_json(data)``; validation is not run again.
+
+    Exceptions that are not pydantic's or the parser's (a bug in a user's validator, say) are
+    returned unchanged, to be re-raised as they are.
+
+    Example:
+        >>> from pydantic import TypeAdapter
+        >>> try:
+        ...     TypeAdapter(int).validate_json(b"{")
+        ... except Exception as exc:
+        ...     print(decode_failure(exc, b"{", "int"))
+        event is not valid JSON for int: EOF while parsing an object at line 1 column 1
+    """
     from pydantic import ValidationError
 
     if not data or (data[:1].isspace() and not data.strip()):
         where = f" at {_prefix_text(prefix)}" if prefix else ""
-        raise EventDecodeError(f"event is empty{where}, but the handler expects {title}")
-    try:
-        return adapter.validate_json(data)
-    except ValidationError as exc:
+        return EventDecodeError(f"event is empty{where}, but the handler expects {title}")
+    if isinstance(exc, ValidationError):
         msg = _json_error(exc)
-        if msg is not None:
-            err = _decode_error(data, msg, title)
-            if prefix:
-                err = type(err)(f"{_prefix_text(prefix)}: {err.message}")
-            raise err from exc
-        raise EventValidationError.from_pydantic(
-            exc, title, include_input=include_input, prefix=prefix
-        ) from exc
-    except RecursionError:
-        raise EventDecodeError(f"event JSON is nested too deeply for {title}") from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise EventDecodeError(
-            f"event could not be decoded as {title}: {type(exc).__name__}"
-        ) from exc
+        if msg is None:
+            return EventValidationError.from_pydantic(
+                exc, title, include_input=include_input, prefix=prefix
+            )
+        err = _decode_error(data, msg, title)
+        return type(err)(f"{_prefix_text(prefix)}: {err.message}") if prefix else err
+    if isinstance(exc, RecursionError):
+        return EventDecodeError(f"event JSON is nested too deeply for {title}")
+    if isinstance(exc, (ValueError, TypeError, OverflowError)):
+        return EventDecodeError(f"event could not be decoded as {title}: {type(exc).__name__}")
+    return exc
+
+
+class _NonFinite:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _find_nonfinite(value: Any, path: tuple[Any, ...] = ()) -> Optional[tuple[Any, ...]]:
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, _NonFinite):
+            return (*where, item.name)
+        if isinstance(item, dict):
+            stack.extend((v, (*where, k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, (*where, i)) for i, v in reversed(list(enumerate(item))))
+    return None
+
+
+def check_finite(
+    data: Union[bytes, str], title: str, prefix: Union[str, tuple[Any, ...]] = ""
+) -> None:
+    """Raise :class:`EventDecodeError` when ``data`` holds a ``NaN``/``Infinity`` token.
+
+    JSON (RFC 8259) has no such values, but Python's ``json.dumps`` writes them and pydantic
+    would accept them into float fields, and the handler's reply would then not be JSON either.
+    A quick substring test keeps the common case cheap; a hit is confirmed by a real parse, so
+    ``"NaN"`` inside a string is fine.
+
+    Example:
+        >>> check_finite(b'{"name": "NaNa"}', "M")
+        >>> try:
+        ...     check_finite(b'{"items": [{"price": NaN}]}', "M")
+        ... except EventDecodeError as exc:
+        ...     print(exc)
+        event JSON has NaN at items[0].price, which JSON does not allow (M needs a number or null)
+    """
+    if isinstance(data, bytes):
+        if b"NaN" not in data and b"Infinity" not in data:
+            return
+    elif "NaN" not in data and "Infinity" not in data:
+        return
+    try:
+        parsed = json.loads(data, parse_constant=_NonFinite)
+    except (ValueError, RecursionError):  # not JSON at all: validation reports that
+        return
+    found = _find_nonfinite(parsed)
+    if found is None:
+        return
+    *loc, name = found
+    pre: tuple[Any, ...] = prefix if isinstance(prefix, tuple) else ((prefix,) if prefix else ())
+    where = format_loc((*pre, *loc))
+    msg = f"{name} is not allowed in JSON"
+    raise EventDecodeError(
+        f"event JSON has {name} at {where}, which JSON does not allow ({title} needs a number "
+        "or null)",
+        errors=[{"loc": (*pre, *loc), "msg": msg, "type": "json_nonfinite"}],
+    )
 
 
 def validate_object(
@@ -264,18 +378,21 @@ def make_decoder(
 
     def decode(event: Any) -> Any:
         tp = type(event)
-        if (tp is bytes or tp is str) and event:
-            try:
-                return validate_json(event)
-            except Exception:  # slow path: classify the failure precisely
-                return validate_bytes(adapter, event, title, include_input=include_input)
-        if tp is bytes or tp is str or event is None:
-            return validate_bytes(adapter, event or b"", title, include_input=include_input)
+        if tp is bytes or tp is str:
+            return validate_bytes(adapter, event, title, include_input=include_input)
+        if event is None:
+            return validate_bytes(adapter, b"", title, include_input=include_input)
         if isinstance(event, bytes_like):
             return validate_bytes(adapter, bytes(event), title, include_input=include_input)
         return validate_object(adapter, event, title, include_input=include_input)
 
-    decode.fast_json = validate_json  # type: ignore[attr-defined]  # see fcsdk._handler
+    def fail(exc: BaseException, event: Any) -> BaseException:
+        """For the wrapper's fast path: classify a failed ``validate_json(event)``."""
+        return decode_failure(exc, event, title, include_input=include_input)
+
+    # The wrapper's fast path (see fcsdk._handler): validate_json straight on FC's bytes.
+    decode.fast_json = validate_json  # type: ignore[attr-defined]
+    decode.fail = fail  # type: ignore[attr-defined]
     return decode
 
 
@@ -418,6 +535,8 @@ def make_encoder(response_model: Any = None, *, include_input: bool = False) -> 
             raise ResponseValidationError.from_pydantic(
                 exc, title, include_input=include_input
             ) from exc
+        if type(checked) is str or type(checked) is bytes:
+            return checked  # sent as is, like a plain return
         try:
             return adapter.dump_json(checked, by_alias=True)
         except Exception as exc:

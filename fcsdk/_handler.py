@@ -18,7 +18,7 @@ from typing_extensions import ParamSpec
 from . import _aio
 from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
 from .context import _SHAPE_BY_TYPE, Context
-from .errors import ConfigurationError, FCError
+from .errors import ConfigurationError
 from .logging import current_context
 
 __all__ = ["FCHandler", "HandlerSpec", "handler"]
@@ -63,6 +63,11 @@ class FCHandler(Protocol[P, R_co]):
 
     @property
     def __fcsdk__(self) -> HandlerSpec: ...
+
+    __name__: str
+    __qualname__: str
+    __module__: str
+    __doc__: Optional[str]
 
     def __call__(self, event: Any, context: Any = None, /) -> Union[str, bytes]: ...
 
@@ -151,7 +156,15 @@ def _build(
         model = _event_annotation(func, params[0], localns) if params else None
     decoder = make_decoder(model, envelope=envelope, include_input=include_input)
     encoder = make_encoder(response_model, include_input=include_input)
-    is_async = inspect.iscoroutinefunction(inspect.unwrap(func))
+    target = inspect.unwrap(func)
+    if inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target):
+        raise ConfigurationError(
+            f"handler {_name(func)} is a generator; FC needs one return value. Collect the "
+            "items (e.g. `return list(...)`) or return a str/bytes body"
+        )
+    # A callable object: what matters is its class's __call__.
+    call = None if inspect.isroutine(target) else vars(type(target)).get("__call__")
+    is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(call)
     spec = HandlerSpec(
         func=func,
         model=model,
@@ -185,6 +198,7 @@ def _make_wrapper(
     # The adapter's validate_json for the common case (bytes from FC, no envelope): called
     # directly; any failure goes through the full decoder, which classifies it precisely.
     fast = getattr(decoder, "fast_json", None)
+    fail: Callable[[BaseException, Any], BaseException] = getattr(decoder, "fail", _unchanged)
     plain = encoder is encode_result
 
     if not is_async:
@@ -198,11 +212,20 @@ def _make_wrapper(
                 ctx = make(context, shape, None) if shape is not None else of(context)
             token = set_ctx(ctx)
             try:
-                if fast is not None and type(event) is bytes and event:
+                if (
+                    fast is not None
+                    and type(event) is bytes
+                    and event
+                    and b"NaN" not in event  # JSON's forbidden tokens take the full path
+                    and b"Infinity" not in event
+                ):
                     try:
                         event = fast(event)
-                    except Exception:
-                        event = decoder(event)  # type: ignore[misc]  # raises the fcsdk error
+                    except Exception as exc:
+                        err = fail(exc, event)  # classified without validating again
+                        if err is exc:
+                            raise
+                        raise err from (None if isinstance(exc, RecursionError) else exc)
                 elif decoder is not None:
                     event = decoder(event)
                 result = func(event, ctx) if takes_context else func(event)
@@ -233,6 +256,10 @@ def _make_wrapper(
     return handler
 
 
+def _unchanged(exc: BaseException, event: Any) -> BaseException:
+    return exc
+
+
 def _patch_fc_logging() -> None:
     """Under FC (``FC_FUNC_CODE_PATH`` is set), make the request id in the log lines of FC's own
     root handler come from fcsdk's per-invocation context variable instead of FC's process-wide
@@ -248,7 +275,7 @@ def _patch_fc_logging() -> None:
 def _hide_secrets(exc: BaseException, ctx: Context) -> None:
     """Mask this invocation's secrets in an escaping exception (see :mod:`fcsdk._redact`)."""
     creds = ctx._cache.get("credentials")  # only when the handler used them: no lookup cost
-    if creds is not None and not isinstance(exc, FCError):
+    if creds is not None:
         from ._redact import redact_exception
 
         redact_exception(exc, (creds.access_key_secret, creds.security_token or ""))

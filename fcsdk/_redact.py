@@ -64,7 +64,7 @@ def redact_exception(exc: BaseException, secrets: tuple[str, ...]) -> None:
         return
     seen: set[int] = set()
     current: list[BaseException] = [exc]
-    while current and len(seen) < 32:
+    while current and len(seen) < 64:
         e = current.pop()
         if id(e) in seen:
             continue
@@ -77,3 +77,6 @@ def redact_exception(exc: BaseException, secrets: tuple[str, ...]) -> None:
                 with suppress(Exception):
                     setattr(e, name, masked)
         current.extend(c for c in (e.__cause__, e.__context__) if c is not None)
+        members = getattr(e, "exceptions", None)  # an ExceptionGroup's members
+        if isinstance(members, (tuple, list)):
+            current.extend(m for m in members if isinstance(m, BaseException))

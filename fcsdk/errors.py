@@ -286,6 +286,17 @@ def format_loc(loc: tuple[Any, ...] | list[Any]) -> str:
 _E = TypeVar("_E", bound=FCError)
 
 
+def _without_input(error: Any) -> str:
+    """pydantic's message, minus the input value for the error types that quote it."""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "union_tag_invalid":  # "Input tag 'x' found using 'kind' does not ..."
+        return (
+            f"Input tag found using {ctx.get('discriminator', 'the discriminator')} does not "
+            f"match any of the expected tags: {ctx.get('expected_tags', '')}"
+        )
+    return str(error["msg"])
+
+
 def _from_pydantic(
     cls: type[_E],
     exc: ValidationError,
@@ -294,13 +305,13 @@ def _from_pydantic(
     include_input: bool,
     prefix: str | tuple[Any, ...],
 ) -> _E:
-    raw = exc.errors(include_url=False, include_input=include_input, include_context=False)
+    raw = exc.errors(include_url=False, include_input=include_input, include_context=True)
     pre: tuple[Any, ...] = prefix if isinstance(prefix, tuple) else ((prefix,) if prefix else ())
     errors: list[dict[str, Any]] = []
     for e in raw:
         item: dict[str, Any] = {
             "loc": pre + tuple(e["loc"]),
-            "msg": e["msg"],
+            "msg": e["msg"] if include_input else _without_input(e),
             "type": e["type"],
         }
         if include_input and "input" in e:

@@ -33,6 +33,7 @@ __all__ = [
     "get_request_id",
     "logger",
     "make_formatter",
+    "mask_secrets",
     "patch_handlers",
     "setup",
 ]
@@ -55,6 +56,50 @@ def get_request_id() -> Optional[str]:
     return ctx.request_id if ctx is not None else None
 
 
+_MASK = "**********"
+
+
+def _current_secrets() -> tuple[str, ...]:
+    """The access key secret and STS token this invocation has resolved, if any."""
+    ctx = current_context.get()
+    if ctx is None:
+        return ()
+    creds = ctx._cache.get("credentials")  # only once the handler used them: no lookup here
+    if creds is None:
+        return ()
+    return tuple(s for s in (creds.access_key_secret, creds.security_token) if s and len(s) >= 6)
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with the current invocation's secret and token masked (used by every fcsdk
+    formatter, and by :class:`RequestIdFilter` on records of ``fc.logger``).
+
+    Example:
+        >>> mask_secrets("no invocation running: unchanged")
+        'no invocation running: unchanged'
+    """
+    for secret in _current_secrets():
+        if secret in text:
+            text = text.replace(secret, _MASK)
+    return text
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    """Render the record's message and traceback once, masked, so that any handler's
+    formatter prints the masked text."""
+    secrets = _current_secrets()
+    if not secrets:
+        return
+    message = record.getMessage()
+    masked = mask_secrets(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_secrets(record.exc_text)
+
+
 class RequestIdFilter(logging.Filter):
     """Sets ``record.request_id`` (when the record has none) from the current invocation.
 
@@ -68,6 +113,7 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
             record.request_id = get_request_id() or "-"
+        _mask_record(record)  # the invocation's secret and token never reach a handler
         return True
 
 
@@ -94,7 +140,7 @@ class FCFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if getattr(record, "request_id", None) is None:
             record.request_id = get_request_id() or "-"
-        return super().format(record)
+        return mask_secrets(super().format(record))
 
 
 _RESERVED = frozenset(
@@ -131,7 +177,7 @@ class JSONFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 out[key] = value
-        return json.dumps(out, default=str, ensure_ascii=False)
+        return mask_secrets(json.dumps(out, default=str, ensure_ascii=False))
 
 
 class _ContextLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
@@ -211,7 +257,7 @@ class _ContextIdFormatter(logging.Formatter):
         if rid is None:
             return self.inner.format(record)
         record.request_id = rid  # after the handler's filters, which may set FC's global id
-        text = self.inner.format(record)
+        text = mask_secrets(self.inner.format(record))
         written = record.__dict__.get("request_id")
         if written != rid:  # the runtime's formatter wrote its own id while formatting
             record.request_id = rid

@@ -127,9 +127,37 @@ def test_huge_integer_is_an_fcsdk_error() -> None:
     assert "9999999999" not in str(exc)
 
 
-def test_nan_is_rejected_for_an_integer_field_with_its_path() -> None:
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_decode_errors_naming_the_path(token: str) -> None:
+    class Priced(BaseModel):
+        items: list[dict[str, float]]
+
+    @fc.handler
+    def h(event: Priced) -> str:
+        return "ok"
+
+    event = f'{{"items": [{{"price": 1.5}}, {{"price": {token}}}]}}'
+    for data in (event.encode(), event):
+        with pytest.raises(fc.EventDecodeError) as info:
+            h(data, None)
+        assert str(info.value) == (
+            f"event JSON has {token} at items[1].price, which JSON does not allow "
+            "(Priced needs a number or null)"
+        )
+        assert info.value.errors()[0]["loc"] == ("items", 1, "price")
+
+
+def test_nan_inside_a_string_is_just_text() -> None:
+    @fc.handler
+    def h(event: dict[str, str]) -> str:
+        return event["name"]
+
+    assert h(b'{"name": "NaN and Infinity"}', None) == "NaN and Infinity"
+
+
+def test_nan_for_an_integer_field_is_a_decode_error_with_its_path() -> None:
     exc = decode_error(b'{"customer": "c", "items": [{"sku": "a", "qty": NaN}]}')
-    assert isinstance(exc, fc.EventValidationError)
+    assert isinstance(exc, fc.EventDecodeError)
     assert "items[0].qty" in str(exc)
 
 
@@ -202,3 +230,74 @@ def test_arbitrary_json_only_raises_fcsdk_errors(value: Any) -> None:
             order_handler(event, None)
         except fc.FCError as exc:
             assert isinstance(exc, fc.EventError)
+
+
+@pytest.mark.parametrize("event", [b'{"v": "bad"}', '{"v": "bad"}', bytearray(b'{"v": "bad"}')])
+def test_a_failing_validator_runs_once(event: Any) -> None:
+    from pydantic import field_validator
+
+    calls: list[str] = []
+
+    class Checked(BaseModel):
+        v: str
+
+        @field_validator("v")
+        @classmethod
+        def check(cls, value: str) -> str:
+            calls.append(value)
+            raise ValueError("v must be good")
+
+    @fc.handler
+    def h(event: Checked) -> str:
+        return "ok"
+
+    with pytest.raises(fc.EventValidationError, match="v: Value error, v must be good"):
+        h(event, None)
+    assert len(calls) == 1
+
+
+def test_a_bug_in_a_user_validator_propagates_unchanged_after_one_run() -> None:
+    from pydantic import field_validator
+
+    calls: list[str] = []
+
+    class Buggy(BaseModel):
+        v: str
+
+        @field_validator("v")
+        @classmethod
+        def check(cls, value: str) -> str:
+            calls.append(value)
+            raise LookupError("bug in the user's validator")
+
+    @fc.handler
+    def h(event: Buggy) -> str:
+        return "ok"
+
+    with pytest.raises(LookupError, match="bug in the user's validator"):
+        h(b'{"v": "x"}', None)
+    assert len(calls) == 1
+
+
+def test_discriminated_union_error_names_tags_not_the_input() -> None:
+    from typing import Annotated, Literal, Union
+
+    from pydantic import Field
+
+    class Cat(BaseModel):
+        kind: Literal["cat"]
+
+    class Dog(BaseModel):
+        kind: Literal["dog"]
+
+    @fc.handler(model=Annotated[Union[Cat, Dog], Field(discriminator="kind")])
+    def h(event: Any) -> str:
+        return "ok"
+
+    with pytest.raises(fc.EventValidationError) as info:
+        h(json.dumps({"kind": SECRET}).encode(), None)
+    assert str(info.value) == (
+        "1 validation error for Cat | Dog: Input tag found using 'kind' does not match any of "
+        "the expected tags: 'cat', 'dog'"
+    )
+    assert_no_echo(info.value)

@@ -192,22 +192,27 @@ def test_adapter_built_once_at_decoration(monkeypatch: pytest.MonkeyPatch) -> No
     import pydantic
 
     calls = []
-    real = pydantic.TypeAdapter
+    real_init = pydantic.TypeAdapter.__init__
 
-    class Counting(real):  # type: ignore[misc, valid-type]
-        def __init__(self, *a: Any, **k: Any) -> None:
-            calls.append(a)
-            super().__init__(*a, **k)
+    def counting(self: Any, *a: Any, **k: Any) -> None:
+        calls.append(a)
+        real_init(self, *a, **k)
 
-    monkeypatch.setattr(pydantic, "TypeAdapter", Counting)
+    # On the class itself, so that every construction counts, however it is imported.
+    monkeypatch.setattr(pydantic.TypeAdapter, "__init__", counting)
 
     @fc.handler
     def h(event: Order) -> str:
         return "ok"
 
-    for _ in range(5):
-        h(ORDER, None)
-    assert len(calls) == 1
+    built = len(calls)
+    assert built == 1
+    import contextlib
+
+    for event in (ORDER, ORDER.decode(), {"order_id": "a", "qty": 1}, b"{", b""):
+        with contextlib.suppress(fc.EventError):
+            h(event, None)
+    assert len(calls) == built
 
 
 @pytest.mark.parametrize(
@@ -354,3 +359,63 @@ def test_response_model_validates_and_serializes_by_alias() -> None:
     )
     assert "lots" not in repr(info.value.to_dict())
     assert info.value.code == "response_validation"
+
+
+@pytest.mark.parametrize(
+    ("response_model", "value", "body"),
+    [(str, "hi", "hi"), (bytes, b"\xff\x00", b"\xff\x00"), (int, "3", b"3")],
+)
+def test_response_model_str_and_bytes_are_sent_as_is(
+    response_model: Any, value: Any, body: Any
+) -> None:
+    @fc.handler(response_model=response_model)
+    def h(event: bytes) -> Any:
+        return value
+
+    assert h(b"", None) == body
+
+
+def test_async_callable_object_is_detected_at_decoration() -> None:
+    class Handler:
+        async def __call__(self, event: bytes, context: fc.Context) -> str:
+            await asyncio.sleep(0)
+            return f"async {context.request_id}"
+
+    h = fc.handler(Handler())
+    assert h.__fcsdk__.is_async
+    assert h(b"", {"x-fc-request-id": "r-obj"}) == "async r-obj"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_generator_handlers_are_configuration_errors(kind: str) -> None:
+    if kind == "sync":
+
+        def gen(event: bytes) -> Any:
+            yield b"x"
+
+    else:
+
+        async def gen(event: bytes) -> Any:  # type: ignore[misc]
+            yield b"x"
+
+    with pytest.raises(fc.ConfigurationError, match="generator"):
+        fc.handler(gen)
+
+
+def test_nested_async_handler_call_is_an_error_not_a_deadlock() -> None:
+    @fc.handler
+    async def inner(event: bytes) -> str:
+        return "inner"
+
+    @fc.handler
+    async def outer(event: bytes) -> str:
+        return inner(b"", None)  # type: ignore[return-value]  # the mistake under test
+
+    with pytest.raises(fc.ConfigurationError, match="__wrapped__"):
+        outer(b"", None)
+
+    @fc.handler
+    async def right(event: bytes) -> str:
+        return await inner.__wrapped__(b"")
+
+    assert right(b"", None) == "inner"

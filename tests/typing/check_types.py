@@ -36,6 +36,8 @@ def checks() -> None:
     assert_type(wrapped(Order(order_id="a"), fc.Context.of(None)), int)
     assert_type(called.__wrapped__(Order(order_id="a")), str)
     assert_type(bare.__fcsdk__.is_async, bool)
+    assert_type(bare.__name__, str)
+    assert_type(bare.__qualname__, str)
     body: Union[str, bytes] = asynchronous(b"", None)
     del body
     # The original signature survives decoration: a wrong argument is a type error.
