@@ -199,6 +199,42 @@ def test_process_exit_without_pre_stop_is_quiet(tmp_path):
     assert proc.stderr == ""
 
 
+def test_asgi_startup_failure_in_auto_mode_is_a_short_startup_error_and_quiet(tmp_path):
+    # Starlette reports lifespan.startup.failed with the whole traceback, then re-raises: the
+    # error must say "startup" with the last line only, and nothing may reach stderr (asyncio's
+    # "Future exception was never retrieved" for a shutdown error nobody awaits).
+    import json
+    import subprocess
+    import sys
+
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import contextlib, gc, json\n"
+        "import fcsdk as fc\n"
+        "from fastapi import FastAPI\n"
+        "from fcsdk.http.testing import make_event\n"
+        "@contextlib.asynccontextmanager\n"
+        "async def lifespan(app):\n"
+        "    raise RuntimeError('db down')\n"
+        "    yield\n"
+        "handler = fc.http.asgi(FastAPI(lifespan=lifespan))\n"
+        "out = []\n"
+        "for _ in range(2):\n"
+        "    try:\n"
+        "        handler(make_event('GET', '/'), None)\n"
+        "    except fc.http.LifespanError as exc:\n"
+        "        out.append(str(exc))\n"
+        "    gc.collect()\n"
+        "handler.pre_stop(None)\n"
+        "gc.collect()\n"
+        "print(json.dumps(out))\n"
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == ["ASGI lifespan startup failed: RuntimeError: db down"] * 2
+    assert proc.stderr == ""
+
+
 def test_asgi_startup_failure_is_reported_and_retried():
     from starlette.applications import Starlette
 

@@ -130,6 +130,32 @@ def test_bad_base64_is_an_event_error():
         _ = req.body
 
 
+FLAGS_ACCEPTED = [True, False, "true", "false", "TRUE", "yes", "off", "1", "0", 1, 0, 1.0, 0.0]
+FLAGS_REFUSED = [" true", "", "maybe", "2", 2, 1.5, None, [], {}]
+
+
+@pytest.mark.parametrize("flag", [*FLAGS_ACCEPTED, *FLAGS_REFUSED])
+def test_is_base64_encoded_is_read_as_the_event_model_reads_it(flag):
+    # FC sends a JSON boolean; the string forms are read as pydantic's lax bool reads them, so
+    # fc.http.Request and fcsdk.events.HTTPTriggerEvent agree on every event.
+    from pydantic import ValidationError
+
+    from fcsdk.events import HTTPTriggerEvent
+
+    data = json.loads(make_event("POST", "/b", body="aGk=", base64_body=False))
+    data["isBase64Encoded"] = flag
+    try:
+        expected = HTTPTriggerEvent.model_validate(data).body_bytes
+    except ValidationError:
+        with pytest.raises(fc.EventValidationError, match="isBase64Encoded") as info:
+            Request.from_event(json.dumps(data))
+        assert info.value.errors()[0]["loc"] == ("isBase64Encoded",)
+        return
+    assert Request.from_event(json.dumps(data)).body == expected
+    gateway = {"httpMethod": "POST", "path": "/b", "body": "aGk=", "isBase64Encoded": flag}
+    assert Request.from_event(gateway).body == expected
+
+
 def test_api_gateway_events_are_read_too():
     ev = {
         "path": "/p",

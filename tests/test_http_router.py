@@ -182,6 +182,56 @@ def test_404_and_405_are_json_with_allow():
     assert call(APP, "POST", "/items/3").status_code == 405
 
 
+def test_error_bodies_never_echo_the_client_input(caplog):
+    app = Router(cors=CORS(allow_origins=["https://shop.example"]))
+
+    @app.post("/items/{item_id}")
+    def create(item_id: int, item: Item) -> dict:
+        return {}
+
+    caplog.set_level(logging.INFO, logger="fcsdk.http")
+    cases = [
+        (call(app, "GET", "/ck/caf%C3%A9"), 404, "Not Found", "café"),
+        (call(app, "DELETE", "/items/7"), 405, "Method Not Allowed", "DELETE"),
+        (
+            call(app, "POST", "/items/7", body="x", headers={"Content-Type": "text/plain-evil"}),
+            415,
+            "Unsupported Media Type: expected a JSON body (Content-Type: application/json)",
+            "text/plain-evil",
+        ),
+        (
+            call(
+                app,
+                "OPTIONS",
+                "/items/7",
+                headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+            ),
+            403,
+            "CORS request not allowed",
+            "https://evil.example",
+        ),
+        (
+            call(
+                app,
+                "OPTIONS",
+                "/items/7",
+                headers={
+                    "Origin": "https://shop.example",
+                    "Access-Control-Request-Method": "PURGE",
+                },
+            ),
+            403,
+            "CORS request not allowed",
+            "PURGE",
+        ),
+    ]
+    for resp, status, message, echoed in cases:
+        assert resp.status_code == status
+        assert resp.json()["errorMessage"] == message
+        assert echoed not in resp.text
+        assert echoed in caplog.text  # the details are in the log, for the developer
+
+
 def test_head_runs_get_without_body():
     r = call(APP, "HEAD", "/items/7")
     assert (r.status_code, r.body, r.header("content-type")) == (200, b"", "application/json")

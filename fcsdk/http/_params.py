@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import enum
 import inspect
+import re
 import typing
 import uuid
+from collections.abc import Collection, Mapping
 from typing import Any, Callable, Optional, Union
 
 from ..context import Context
@@ -40,9 +42,17 @@ class _Invalid(Exception):
         self.msg, self.type = msg, type_
 
 
+# ASCII digits only: int() and float() also take "1_000" and other scripts' digits ("١٢").
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _to_int(v: str) -> int:
+    v = v.strip()
     try:
-        return int(v.strip())
+        if not _INT.fullmatch(v):
+            raise ValueError(v)
+        return int(v)
     except ValueError:
         raise _Invalid(
             "Input should be a valid integer, unable to parse string as an integer", "int_parsing"
@@ -50,8 +60,11 @@ def _to_int(v: str) -> int:
 
 
 def _to_float(v: str) -> float:
+    v = v.strip()
     try:
-        f = float(v.strip())
+        if not _FLOAT.fullmatch(v):
+            raise ValueError(v)
+        f = float(v)
     except ValueError:
         raise _Invalid(
             "Input should be a valid number, unable to parse string as a number", "float_parsing"
@@ -130,14 +143,38 @@ def _converter(tp: Any) -> Convert:
     return _pydantic_converter(tp)
 
 
-def _is_body_type(tp: Any) -> bool:
-    if not isinstance(tp, type):
-        return False
-    return (
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and (
         hasattr(tp, "__pydantic_fields__")
         or hasattr(tp, "__dataclass_fields__")
         or (issubclass(tp, dict) and hasattr(tp, "__total__"))
     )
+
+
+def _is_mapping(tp: Any) -> bool:
+    base = typing.get_origin(tp) or tp
+    return isinstance(base, type) and issubclass(base, Mapping)
+
+
+def _is_body_type(tp: Any) -> bool:
+    """A model, a dict / Mapping, or a list (sequence) of those: a query cannot carry them."""
+    if _is_model(tp) or _is_mapping(tp):
+        return True
+    origin = typing.get_origin(tp)
+    if not (isinstance(origin, type) and issubclass(origin, Collection)):
+        return False
+    if issubclass(origin, (str, bytes, Mapping)):
+        return False
+    args = typing.get_args(tp)
+    return bool(args) and (_is_model(args[0]) or _is_mapping(args[0]))
+
+
+def _same(tp: Any, body: Any) -> bool:
+    # ``list[Item] is list[Item]`` is False: PEP 585 aliases are built anew at each mention.
+    try:
+        return tp is body or bool(tp == body)
+    except Exception:  # an annotation with an odd __eq__
+        return False
 
 
 def _hints(func: Callable[..., Any], localns: Optional[dict[str, Any]]) -> dict[str, Any]:
@@ -191,7 +228,7 @@ def plan(
         elif name in path_params:
             seen_path.add(name)
             steps.append(_path_step(name, _converter(inner)))
-        elif (body is not None and (tp is body or inner is body or name == "body")) or (
+        elif (body is not None and (_same(tp, body) or _same(inner, body) or name == "body")) or (
             body is None and _is_body_type(inner)
         ):
             if body_taken:

@@ -20,7 +20,7 @@ from .. import _aio
 from ..context import Context
 from ..errors import FCError
 from ..logging import current_context
-from .request import Request
+from .request import Request, cookie_header
 from .response import Response
 from .router import internal_error
 
@@ -52,6 +52,17 @@ def _decode(value: bytes) -> str:
         return value.decode("utf-8")
     except UnicodeDecodeError:
         return value.decode("latin-1")
+
+
+def _last_line(message: dict[str, Any]) -> str:
+    """The last line of a lifespan ``*.failed`` message (Starlette sends a whole traceback)."""
+    text = str(message.get("message") or "")
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "(no message)"
+
+
+def _succeeded(started: asyncio.Future[bool]) -> bool:
+    return started.done() and not started.cancelled() and started.exception() is None
 
 
 class ASGIBridge:
@@ -120,13 +131,13 @@ class ASGIBridge:
                 started.set_result(True)
             elif kind == "lifespan.startup.failed" and not started.done():
                 started.set_exception(
-                    LifespanError(f"ASGI lifespan startup failed: {message.get('message', '')}")
+                    LifespanError(f"ASGI lifespan startup failed: {_last_line(message)}")
                 )
             elif kind == "lifespan.shutdown.complete" and not stopped.done():
                 stopped.set_result(None)
             elif kind == "lifespan.shutdown.failed" and not stopped.done():
                 stopped.set_exception(
-                    LifespanError(f"ASGI lifespan shutdown failed: {message.get('message', '')}")
+                    LifespanError(f"ASGI lifespan shutdown failed: {_last_line(message)}")
                 )
 
         async def main() -> None:
@@ -142,7 +153,9 @@ class ASGIBridge:
                         )
                     else:  # "auto": the app does not do lifespan
                         started.set_result(False)
-                elif not stopped.done():
+                elif _succeeded(started) and not stopped.done():
+                    # Only an app that started can fail its shutdown; after a failed startup
+                    # (Starlette re-raises it) nobody awaits ``stopped``: resolve it quietly.
                     stopped.set_exception(
                         LifespanError(f"ASGI lifespan shutdown raised {type(exc).__name__}: {exc}")
                     )
@@ -187,10 +200,14 @@ class ASGIBridge:
 
     def scope(self, request: Request) -> dict[str, Any]:
         """The ASGI HTTP scope for ``request``."""
-        headers = [
-            (k.lower().encode("latin-1", "replace"), v.encode("utf-8", "surrogateescape"))
-            for k, v in request.headers.raw_items()
-        ]
+        headers = []
+        for k, v in request.headers.raw_items():
+            name = k.lower()
+            if name == "cookie":
+                v = cookie_header(v)
+            headers.append(
+                (name.encode("latin-1", "replace"), v.encode("utf-8", "surrogateescape"))
+            )
         if "host" not in request.headers:
             headers.append(
                 (

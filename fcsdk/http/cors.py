@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -16,6 +17,8 @@ from .request import Request
 from .response import Response
 
 __all__ = ["CORS"]
+
+log = logging.getLogger("fcsdk.http")
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,13 @@ class CORS:
         wanted = request.headers.get("access-control-request-method")
         if not origin or not wanted:
             return None
+        # The client reads a fixed message: what it sent is only logged, never echoed.
         if not self.allows(origin):
-            raise HTTPError(403, f"CORS origin {origin!r} is not allowed")
+            log.info("CORS preflight refused: origin %r is not allowed", origin)
+            raise HTTPError(403, "CORS request not allowed")
         if wanted.upper() not in {m.upper() for m in self.allow_methods}:
-            raise HTTPError(403, f"CORS method {wanted!r} is not allowed")
+            log.info("CORS preflight refused: method %r is not allowed", wanted)
+            raise HTTPError(403, "CORS request not allowed")
         headers = [
             ("Access-Control-Allow-Origin", self._origin_value(origin)),
             ("Access-Control-Allow-Methods", ", ".join(self.allow_methods)),

@@ -153,6 +153,7 @@ class QueryParams(Mapping[str, str]):
     Built from FC's ``queryParameters`` (one comma-joined value per name) or from a real query
     string (one pair per occurrence); both read the same: ``?tag=a&tag=b`` and FC's
     ``{"tag": "a,b"}`` give ``q["tag"] == "a,b"`` and ``q.getlist("tag") == ["a", "b"]``.
+    Values from a real query string are never split: ``?tag=a%2Cb`` is one value, ``"a,b"``.
 
     Example:
         >>> q = QueryParams.from_string("tag=a&tag=b&q=caf%C3%A9")
@@ -160,9 +161,12 @@ class QueryParams(Mapping[str, str]):
         ('a,b', ['a', 'b'], 'café')
     """
 
-    __slots__ = ("_items", "_joined")
+    __slots__ = ("_items", "_joined", "_split")
 
-    def __init__(self, source: HeaderSource = None) -> None:
+    def __init__(self, source: HeaderSource = None, *, comma_joined: bool = True) -> None:
+        """``comma_joined``: values are FC's comma joins (split by ``getlist``); False for pairs
+        parsed from a query string, where a comma is part of the value."""
+        self._split = comma_joined
         items: list[tuple[str, str]] = []
         if source is not None:
             pairs = source.items() if isinstance(source, Mapping) else source
@@ -178,7 +182,7 @@ class QueryParams(Mapping[str, str]):
         """Parse a URL query string (``a=1&b=2``), keeping blank values."""
         from urllib.parse import parse_qsl
 
-        return cls(parse_qsl(query, keep_blank_values=True))
+        return cls(parse_qsl(query, keep_blank_values=True), comma_joined=False)
 
     def __getitem__(self, key: str) -> str:
         return self._joined[key]
@@ -196,6 +200,8 @@ class QueryParams(Mapping[str, str]):
             >>> QueryParams({"id": "1,2"}).getlist("id")
             ['1', '2']
         """
+        if not self._split:
+            return [v for k, v in self._items if k == key]
         out: list[str] = []
         for k, v in self._items:
             if k == key:
@@ -203,13 +209,14 @@ class QueryParams(Mapping[str, str]):
         return out
 
     def multi_items(self, *, split: bool = True) -> list[tuple[str, str]]:
-        """All ``(name, value)`` pairs; with ``split``, comma-joined values become separate pairs.
+        """All ``(name, value)`` pairs; with ``split``, FC's comma-joined values become separate
+        pairs (values parsed from a query string are kept whole).
 
         Example:
             >>> QueryParams({"t": "a,b"}).multi_items()
             [('t', 'a'), ('t', 'b')]
         """
-        if not split:
+        if not split or not self._split:
             return list(self._items)
         return [(k, part) for k, v in self._items for part in v.split(",")]
 

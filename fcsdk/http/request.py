@@ -14,6 +14,7 @@ decoding nothing until it is asked for: the body is base64-decoded on first acce
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 
@@ -61,6 +62,29 @@ def _str_map(value: Any, where: str) -> dict[str, str]:
     return out
 
 
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    """``data[key]`` read as pydantic reads a ``bool`` (absent: False), as the event models do.
+
+    FC sends a JSON boolean; ``"true"`` / ``"false"`` (any case), ``1`` / ``0`` are accepted too.
+    """
+    value = data.get(key, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        low = value.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    raise _field(key, "Input should be a valid boolean", "bool_parsing")
+
+
 def is_json_content_type(content_type: Optional[str]) -> bool:
     """Whether ``content_type`` is JSON (``application/json``, ``application/*+json``).
 
@@ -74,13 +98,28 @@ def is_json_content_type(content_type: Optional[str]) -> bool:
     return media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
 
 
-def _parse_cookies(header: str) -> dict[str, str]:
+def _cookie_parts(header: str) -> list[str]:
     import re
 
+    # FC joins repeated Cookie headers (HTTP/2 sends one field per cookie) with commas; a comma
+    # followed by "name=" starts a cookie, other commas belong to the value.
+    return [p.strip() for p in re.split(r";|,(?=\s*[^\s=;,]+=)", header) if p.strip()]
+
+
+def cookie_header(value: str) -> str:
+    """A ``Cookie`` value as FC sent it, rejoined with ``"; "`` as HTTP/1.1 servers expect.
+
+    Example:
+        >>> cookie_header("sid=abc,theme=dark; lang=en")
+        'sid=abc; theme=dark; lang=en'
+    """
+    return "; ".join(_cookie_parts(value)) if "," in value else value
+
+
+def _parse_cookies(header: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    # FC joins repeated Cookie headers with commas; a comma followed by "name=" starts a cookie.
-    for part in re.split(r";|,(?=\s*[^\s=;,]+=)", header):
-        name, sep, value = part.strip().partition("=")
+    for part in _cookie_parts(header):
+        name, sep, value = part.partition("=")
         if not sep and not name:
             continue
         value = value.strip()
@@ -222,7 +261,7 @@ class Request:
             headers=Headers(_str_map(data.get("headers"), "headers")),
             query=QueryParams(_str_map(data.get("queryParameters"), "queryParameters")),
             body=body,
-            body_is_base64=data.get("isBase64Encoded") is True,
+            body_is_base64=_flag(data, "isBase64Encoded"),
             context=context,
             event=data,
             request_context=rc,
@@ -246,7 +285,7 @@ class Request:
             headers=Headers(_str_map(data.get("headers"), "headers")),
             query=QueryParams(_str_map(data.get("queryParameters"), "queryParameters")),
             body=body,
-            body_is_base64=data.get("isBase64Encoded") is True,
+            body_is_base64=_flag(data, "isBase64Encoded"),
             context=context,
             event=data,
             request_context=rc if isinstance(rc, dict) else {},
@@ -436,9 +475,9 @@ def check_json_content_type(request: Request) -> None:
     """415 unless the request's ``Content-Type`` is JSON or absent."""
     ctype = request.headers.get("content-type")
     if ctype and not is_json_content_type(ctype):
-        media = ctype.split(";", 1)[0].strip()
+        logging.getLogger("fcsdk.http").info("expected a JSON body, got Content-Type %r", ctype)
         raise UnsupportedMediaTypeError(
-            message=f"expected a JSON body (Content-Type: application/json), got {media!r}"
+            message="Unsupported Media Type: expected a JSON body (Content-Type: application/json)"
         )
 
 

@@ -227,11 +227,12 @@ class Router:
             if method in route.methods:
                 return route
             allowed |= route.methods
+        # Fixed messages for the client (no echo of its input); the details go to the log.
         if allowed:
-            raise MethodNotAllowedError(
-                f"method {method} is not allowed for {path}", allow=sorted(allowed)
-            )
-        raise NotFoundError(message=f"no route for {path}")
+            log.info("method %s is not allowed for %r", method, path)
+            raise MethodNotAllowedError(allow=sorted(allowed))
+        log.info("no route for %s %r", method, path)
+        raise NotFoundError()
 
     def _find_handler(self, exc: BaseException) -> Optional[ExceptionHandler]:
         if not self._exception_handlers:

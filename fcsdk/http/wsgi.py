@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional
 
 from ..context import Context
 from ..logging import current_context
-from .request import Request
+from .request import Request, cookie_header
 from .response import Response
 from .router import internal_error
 
@@ -76,6 +76,8 @@ class WSGIBridge:
                 environ["CONTENT_TYPE"] = value
             elif upper == "CONTENT_LENGTH":
                 continue
+            elif upper == "COOKIE":
+                environ["HTTP_COOKIE"] = _latin1(cookie_header(value))
             else:
                 environ[f"HTTP_{upper}"] = _latin1(value)
         environ.setdefault("HTTP_HOST", _latin1(host))
