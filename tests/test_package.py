@@ -20,7 +20,7 @@ from fcsdk.packaging import (
     resolve_target,
     size_warnings,
 )
-from fcsdk.packaging._requirements import read_requirements
+from fcsdk.packaging._requirements import index_options, read_requirements
 from fcsdk.packaging._wheels import Distribution, closure
 
 HANDLER = "def handler(event, context):\n    return event\n"
@@ -179,6 +179,29 @@ def test_requirements_file(tmp_path):
     ]
     with pytest.raises(RequirementNotFoundError, match="cannot read"):
         read_requirements(tmp_path / "nope.txt", skip=set())
+
+
+def test_requirements_index_options(tmp_path):
+    (tmp_path / "wheels").mkdir()
+    (tmp_path / "req.txt").write_text(
+        "-i https://mirror.example/simple\n--extra-index-url=https://more.example/simple\n"
+        "-f wheels\n--find-links https://links.example/\n--no-binary :all:\n--pre\nsix\n"
+        "fcsdk[oss]>=0.1 ; python_version >= '3.10'\n"
+    )
+    parsed = read_requirements(tmp_path / "req.txt", skip=set())
+    assert f"--find-links {tmp_path / 'wheels'}" in parsed.lines  # relative to the file, as pip
+    assert [str(r) for r in parsed.fcsdk_pins] == ['fcsdk[oss]>=0.1; python_version >= "3.10"']
+    assert index_options(parsed.lines) == [
+        "--index-url",
+        "https://mirror.example/simple",
+        "--extra-index-url",
+        "https://more.example/simple",
+        "--find-links",
+        str(tmp_path / "wheels"),
+        "--find-links",
+        "https://links.example/",
+        "--pre",
+    ]
 
 
 def _dist(name, *requires):

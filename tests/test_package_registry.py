@@ -92,7 +92,7 @@ def builds(tmp_path_factory):
     credentials for python3.12 (through the API, with oss2 left to the runtime)."""
     base = tmp_path_factory.mktemp("packages")
     req = base / "requirements.txt"
-    req.write_text("tomli ; python_version < '3.11'\n")
+    req.write_text("tomli ; python_version < '3.11'\nfcsdk>=0.1\n")  # this fcsdk meets the pin
     out310 = base / "py310" / "code.zip"
     argv = [
         "package",
@@ -218,7 +218,7 @@ def test_requirement_that_does_not_exist(tmp_path):
     (tmp_path / "index.py").write_text("def handler(event, context):\n    return event\n")
     with pytest.raises(RequirementNotFoundError, match="fcsdk-no-such-project-zzq"):
         build_package(tmp_path, requirements=req, output=tmp_path / "out" / "code.zip")
-    assert list((tmp_path / "out").iterdir()) == []
+    assert not (tmp_path / "out").exists()  # no zip, no folder made for it
 
 
 def test_requirement_without_wheel_for_fc(tmp_path, capsys):
@@ -232,4 +232,93 @@ def test_requirement_without_wheel_for_fc(tmp_path, capsys):
         main(["package", str(tmp_path), "-r", str(req), "-o", str(tmp_path / "out" / "c.zip")]) == 1
     )
     assert "NoCompatibleWheelError" in capsys.readouterr().err
-    assert list((tmp_path / "out").iterdir()) == []
+    assert not (tmp_path / "out").exists()
+
+
+# --- a private index named in requirements.txt ----------------------------------------------------
+
+_BACKEND = """\
+import zipfile
+
+NAME, VERSION = "fcsdk_private_zq7", "1.0"
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    wheel = f"{NAME}-{VERSION}-py3-none-any.whl"
+    info = f"{NAME}-{VERSION}.dist-info"
+    files = {
+        f"{NAME}.py": open(f"{NAME}.py").read(),
+        f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }
+    files[f"{info}/RECORD"] = "".join(f"{n},,\\n" for n in files) + f"{info}/RECORD,,\\n"
+    with zipfile.ZipFile(f"{wheel_directory}/{wheel}", "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return wheel
+"""
+
+
+def _private_index(root):
+    """A PEP 503 index holding one pure-Python sdist whose build backend ships in the sdist."""
+    import io
+    import tarfile
+
+    files = {
+        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+        'backend-path = ["."]\n',
+        "backend.py": _BACKEND,
+        "fcsdk_private_zq7.py": "ANSWER = 42\n",
+        "PKG-INFO": "Metadata-Version: 2.1\nName: fcsdk-private-zq7\nVersion: 1.0\n",
+    }
+    (root / "files").mkdir(parents=True)
+    with tarfile.open(root / "files" / "fcsdk_private_zq7-1.0.tar.gz", "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"fcsdk_private_zq7-1.0/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    page = root / "simple" / "fcsdk-private-zq7"
+    page.mkdir(parents=True)
+    (page / "index.html").write_text(
+        '<a href="../../files/fcsdk_private_zq7-1.0.tar.gz">fcsdk_private_zq7-1.0.tar.gz</a>\n'
+    )
+
+
+@pytest.fixture
+def private_index(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "index"
+    _private_index(root)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/simple"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_requirement_from_private_index_is_built_from_its_sdist(private_index, tmp_path, capsys):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "index.py").write_text("def handler(event, context):\n    return event\n")
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        f"--extra-index-url {private_index}\n--trusted-host 127.0.0.1\nfcsdk-private-zq7\n"
+    )
+    out = tmp_path / "code.zip"
+    argv = ["package", str(tmp_path / "app"), "--runtime", "python3.12", "-r", str(req)]
+    assert main([*argv, "-o", str(out)]) == 0, capsys.readouterr().err
+    assert "fcsdk_private_zq7.py" in zipfile.ZipFile(out).namelist()
+    err = capsys.readouterr().err
+    assert "warning: fcsdk-private-zq7 was built from its source distribution" in err

@@ -19,6 +19,11 @@ __all__ = ["download"]
 
 _NOT_FOUND = re.compile(r"No matching distribution found for (.+?)\s*$", re.MULTILINE)
 _INVALID = re.compile(r"Invalid requirement: '?([^'\n]+)'?", re.MULTILINE)
+#: What pip prints when it cannot reach an index (its retries warn with urllib3's words).
+_UNREACHABLE = re.compile(
+    r"NewConnectionError|ConnectTimeoutError|Max retries exceeded|Could not fetch URL"
+    r"|Temporary failure in name resolution|Name or service not known"
+)
 #: Platforms other than FC's, to tell "no wheel for FC" from "no such project".
 _OTHER_PLATFORMS = ("win_amd64", "macosx_11_0_arm64", "macosx_10_9_x86_64", "any")
 
@@ -45,20 +50,24 @@ def _tail(text: str, lines: int = 12) -> str:
     return "\n".join(kept[-lines:])
 
 
-def _project_exists(name: str, target: Target) -> bool:
+def _project_exists(name: str, target: Target, index_args: Sequence[str]) -> bool:
     """Whether the index knows ``name`` at all (any file for any platform)."""
-    if _run(["index", "versions", name]).returncode == 0:
+    if _run(["index", "versions", *index_args, name]).returncode == 0:
         return True
-    other = ["index", "versions", name, "--only-binary=:all:", "--python-version", target.python]
+    other = ["index", "versions", *index_args, name, "--only-binary=:all:"]
+    other += ["--python-version", target.python]
     for platform in _OTHER_PLATFORMS:
         other += ["--platform", platform]
     return _run(other).returncode == 0
 
 
-def _build_pure_wheel(requirement: str, wheelhouse: Path) -> Optional[Path]:
+def _build_pure_wheel(
+    requirement: str, wheelhouse: Path, index_args: Sequence[str]
+) -> Optional[Path]:
     """Build ``requirement`` from its source distribution; the wheel if it is pure Python."""
     with tempfile.TemporaryDirectory(prefix="fcsdk-sdist-") as tmp:
-        done = _run(["wheel", "--no-deps", "--wheel-dir", tmp, requirement])
+        args = ["wheel", "--no-deps", "--wheel-dir", tmp, *index_args, requirement]
+        done = _run(args)
         built = sorted(Path(tmp).glob("*.whl"))
         if done.returncode != 0 or len(built) != 1 or not built[0].name.endswith("-none-any.whl"):
             return None
@@ -82,11 +91,16 @@ def download(
     requirement_files: Sequence[Path] = (),
     constraints: Optional[Path] = None,
     wheelhouse: Path,
+    index_args: Sequence[str] = (),
     max_source_builds: int = 10,
-) -> None:
+) -> list[str]:
     """``pip download`` wheels of ``requirements`` (and their dependencies) for ``target`` into
     ``dest``. A dependency published only as pure-Python source is built into a wheel in
-    ``wheelhouse`` and offered to pip from there.
+    ``wheelhouse`` (running its build code on this machine) and offered to pip from there.
+    ``index_args`` (the requirements file's ``--index-url`` and the like) go to every pip call.
+
+    Returns:
+        The names of the projects built from source.
 
     Raises:
         RequirementNotFoundError: a project the index does not have, or an invalid requirement.
@@ -94,17 +108,17 @@ def download(
         DependencyResolutionError: any other pip failure (conflicts, network), with pip's words.
     """
     args = ["download", "--dest", str(dest), "--no-input", *_target_args(target)]
-    args += ["--find-links", str(wheelhouse)]
+    args += ["--find-links", str(wheelhouse), *index_args]
     if constraints is not None:
         args += ["--constraint", str(constraints)]
     for path in requirement_files:
         args += ["--requirement", str(path)]
     args += list(requirements)
-    built: set[str] = set()
+    built: list[str] = []
     for _ in range(max_source_builds + 1):
         done = _run(args)
         if done.returncode == 0:
-            return
+            return built
         output = done.stdout + "\n" + done.stderr
         invalid = _INVALID.search(output)
         if invalid:
@@ -116,12 +130,23 @@ def download(
             )
         requirement = missing.group(1).strip()
         name = _name_of(requirement)
-        if not _project_exists(name, target):
+        if _UNREACHABLE.search(output):
+            raise DependencyResolutionError(
+                f"pip could not reach a package index while looking for {requirement!r}; check "
+                f"the network and the index options of your requirements:\n{_tail(output)}"
+            )
+        if not _project_exists(name, target, index_args):
+            where = (
+                "the package indexes your requirements name" if index_args else "the package index"
+            )
             raise RequirementNotFoundError(
-                f"no project named {name!r} on the package index (requirement {requirement!r}): "
+                f"no project named {name!r} on {where} (requirement {requirement!r}): "
                 "check the spelling in your requirements"
             )
-        if name.lower() in built or _build_pure_wheel(requirement, wheelhouse) is None:
+        if (
+            name.lower() in {b.lower() for b in built}
+            or _build_pure_wheel(requirement, wheelhouse, index_args) is None
+        ):
             hint = ""
             if target.preinstalled:
                 have = ", ".join(sorted(target.preinstalled))
@@ -136,7 +161,7 @@ def download(
                 f"{target.python}.{hint}",
                 package=name,
             )
-        built.add(name.lower())
+        built.append(name)
     raise DependencyResolutionError(  # pragma: no cover - more than max_source_builds sdists
         f"more than {max_source_builds} dependencies had to be built from source"
     )

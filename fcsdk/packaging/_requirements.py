@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,10 +12,20 @@ from packaging.utils import canonicalize_name
 
 from .errors import RequirementNotFoundError
 
-__all__ = ["RequirementsFile", "pip_line", "read_requirements"]
+__all__ = ["RequirementsFile", "index_options", "pip_line", "read_requirements"]
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
 _NESTED = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s+|=)(.+)$")
+_FIND_LINKS = re.compile(r"^(-f|--find-links)(?:\s+|=)(.+)$")
+#: pip options of a requirements file that say where packages come from: (short, long, takes a value).
+_INDEX_OPTIONS = (
+    ("-i", "--index-url", True),
+    ("", "--extra-index-url", True),
+    ("", "--no-index", False),
+    ("-f", "--find-links", True),
+    ("", "--trusted-host", True),
+    ("", "--pre", False),
+)
 
 
 @dataclass
@@ -30,6 +41,7 @@ class RequirementsFile:
     lines: list[str] = field(default_factory=list)
     roots: list[Requirement] = field(default_factory=list)
     fcsdk_extras: set[str] = field(default_factory=set)
+    fcsdk_pins: list[Requirement] = field(default_factory=list)
     skipped: list[Requirement] = field(default_factory=list)
 
 
@@ -76,9 +88,15 @@ def read_requirements(path: Path, *, skip: set[str], _depth: int = 0) -> Require
                 result.lines += inner.lines
                 result.roots += inner.roots
                 result.fcsdk_extras |= inner.fcsdk_extras
+                result.fcsdk_pins += inner.fcsdk_pins
                 result.skipped += inner.skipped
             else:
                 result.lines.append(f"{flag} {full}")
+            continue
+        links = _FIND_LINKS.match(line)
+        if links:  # pip reads a relative folder from the requirements file's folder
+            folder = path.parent / links.group(2).strip()
+            result.lines.append(f"--find-links {folder.resolve()}" if folder.exists() else line)
             continue
         if line.startswith("-"):
             result.lines.append(line)
@@ -91,6 +109,7 @@ def read_requirements(path: Path, *, skip: set[str], _depth: int = 0) -> Require
         name = canonicalize_name(req.name)
         if name == "fcsdk":
             result.fcsdk_extras |= set(req.extras)
+            result.fcsdk_pins.append(req)
         elif name in skip:
             result.skipped.append(req)
         else:
@@ -104,3 +123,39 @@ def pip_line(req: Requirement) -> str:
     if req.url:
         return f"{req.name}{extras} @ {req.url}"
     return f"{req.name}{extras}{req.specifier}"
+
+
+def index_options(lines: list[str]) -> list[str]:
+    """The options among ``lines`` (of a :class:`RequirementsFile`) that tell pip where to find
+    packages (``--index-url``, ``-i``, ``--extra-index-url``, ``--no-index``, ``--find-links``,
+    ``--trusted-host``, ``--pre``), as pip command-line arguments in their long form.
+
+    Example:
+        >>> index_options(["-i https://mirror.example/simple", "--no-binary :all:", "--pre"])
+        ['--index-url', 'https://mirror.example/simple', '--pre']
+    """
+    out: list[str] = []
+    for line in lines:
+        try:
+            tokens = shlex.split(line)
+        except ValueError:
+            continue
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            i += 1
+            for short, long, takes_value in _INDEX_OPTIONS:
+                if token == long or (short and token == short):
+                    if not takes_value:
+                        out.append(long)
+                    elif i < len(tokens):
+                        out += [long, tokens[i]]
+                        i += 1
+                    break
+                if takes_value and token.startswith(long + "="):
+                    out += [long, token[len(long) + 1 :]]
+                    break
+                if takes_value and short and token.startswith(short) and len(token) > 2:
+                    out += [long, token[2:]]
+                    break
+    return out

@@ -6,7 +6,7 @@ import os
 import stat
 import tempfile
 import zipfile
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -30,23 +30,97 @@ class Entry:
     data: Optional[bytes] = None  # set: the content itself (``source`` is informative only)
 
 
-def check_writable(output: Path) -> None:
-    """Fail early (before any download) when ``output`` cannot be written.
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_special(output: Path) -> None:
+    """Raise unless ``output`` is missing or a regular file (never replace a device or a pipe)."""
+    try:
+        mode = os.lstat(output).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {str(output)!r}: {exc.strerror or exc}") from exc
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    hint = "give a file name like code.zip" if stat.S_ISDIR(mode) else "choose another -o path"
+    raise OutputPathError(
+        f"output {str(output)!r} is {kind}, not a regular file: fcsdk only replaces a regular "
+        f"file; {hint}"
+    )
+
+
+def _resolved(output: Path) -> Path:
+    try:
+        return Path(output).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise OutputPathError(f"cannot resolve output {str(output)!r}: {exc}") from exc
+
+
+def _existing_ancestor(folder: Path) -> Path:
+    while not os.path.lexists(folder) and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def check_writable(output: Path) -> Path:
+    """Fail early (before any download) when ``output`` cannot be written; create nothing.
+
+    A symlink at ``output`` is resolved and its target checked and, later, replaced (the link
+    stays). Only a missing path or a regular file is acceptable: a directory, device, FIFO or
+    socket is refused, never replaced. Missing parent folders are created by :func:`write_zip`.
+
+    Returns:
+        ``output`` resolved (symlinks followed).
 
     Raises:
-        OutputPathError: a directory, a folder that cannot be created or written to.
+        OutputPathError: not a regular file, under a non-folder, or a folder that cannot be
+            written to.
     """
-    if output.is_dir():
-        raise OutputPathError(
-            f"output {str(output)!r} is a directory; give a file name like code.zip"
-        )
+    output = _resolved(output)
+    _refuse_special(output)
+    ancestor = _existing_ancestor(output.parent)
+    if not ancestor.is_dir():
+        raise OutputPathError(f"cannot write {str(output)!r}: {str(ancestor)!r} is not a folder")
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".fcsdk-probe-", dir=output.parent)
+        fd, probe = tempfile.mkstemp(prefix=".fcsdk-probe-", dir=ancestor)
     except OSError as exc:
         raise OutputPathError(f"cannot write {str(output)!r}: {exc.strerror or exc}") from exc
     os.close(fd)
     os.unlink(probe)
+    return output
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones created, deepest first."""
+    missing = []
+    while not os.path.lexists(folder) and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            _remove_folders([m for m in missing if m.is_dir()])
+            raise OutputPathError(
+                f"cannot create folder {str(made)!r}: {exc.strerror or exc}"
+            ) from exc
+    return missing
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first; only if still empty
+        with suppress(OSError):
+            folder.rmdir()
 
 
 def _mode(executable: bool) -> int:
@@ -57,10 +131,16 @@ def write_zip(output: Path, entries: list[Entry], *, level: int = 6) -> dict[str
     """Write ``entries`` (sorted by arcname) to ``output`` via a temporary file and a rename.
 
     Returns ``(compressed, uncompressed)`` sizes of every arcname. Nothing is left at ``output`` (or beside it)
-    when writing fails.
+    when writing fails, not even the parent folders this call created. ``output`` is resolved and
+    checked as by :func:`check_writable`.
     """
-    check_writable(output)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    output = check_writable(output)
+    created = _make_parents(output.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    except OSError as exc:
+        _remove_folders(created)
+        raise OutputPathError(f"cannot write {str(output)!r}: {exc.strerror or exc}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     sizes: dict[str, tuple[int, int]] = {}
@@ -91,11 +171,14 @@ def write_zip(output: Path, entries: list[Entry], *, level: int = 6) -> dict[str
                 out.writestr(zinfo, data, compresslevel=level)
                 sizes[entry.arcname] = (zinfo.compress_size, zinfo.file_size)
         os.chmod(tmp, 0o644)
+        _refuse_special(output)  # again: something may have appeared there while we wrote
         os.replace(tmp, output)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
+        _remove_folders(created)
         raise OutputPathError(f"cannot write {str(output)!r}: {exc.strerror or exc}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
+        _remove_folders(created)
         raise
     return sizes

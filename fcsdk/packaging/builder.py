@@ -14,10 +14,15 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from . import _pip
-from ._requirements import pip_line, read_requirements
+from ._requirements import RequirementsFile, index_options, pip_line, read_requirements
 from ._wheels import Distribution, closure, parse_metadata, read_wheel, wheel_files
 from ._zip import Entry, check_writable, write_zip
-from .errors import HandlerModuleNotFoundError, PackagingError, RequirementNotFoundError
+from .errors import (
+    DependencyResolutionError,
+    HandlerModuleNotFoundError,
+    PackagingError,
+    RequirementNotFoundError,
+)
 from .fcignore import IgnoreRules, collect_files
 from .report import DistSize, PackageReport, size_warnings
 from .runtimes import Target, resolve_target
@@ -109,6 +114,7 @@ def _resolve(
     skipped: list[Requirement] = []
     if requirements is not None:
         parsed = read_requirements(requirements, skip=stop)
+        _check_fcsdk_pins(parsed, fcsdk_dist.version, env)
         wanted |= parsed.fcsdk_extras
         roots += parsed.roots
         pip_lines += parsed.lines
@@ -130,7 +136,15 @@ def _resolve(
     wheelhouse.mkdir()
     req_file = work / "requirements.txt"
     req_file.write_text("\n".join([*pip_lines, *requests]) + "\n", encoding="utf-8")
-    _pip.download([], wheels, target, requirement_files=[req_file], wheelhouse=wheelhouse)
+    index_args = index_options(pip_lines)
+    built = _pip.download(
+        [],
+        wheels,
+        target,
+        requirement_files=[req_file],
+        wheelhouse=wheelhouse,
+        index_args=index_args,
+    )
     all_roots = [fcsdk_root, *roots]
     for _ in range(3):  # pip evaluates markers for this machine: fetch what the target needs too
         for wheel in sorted(wheels.glob("*.whl")):
@@ -144,12 +158,13 @@ def _resolve(
             "".join(f"{d.display}=={d.version}\n" for n, d in deps.dists.items() if n != "fcsdk"),
             encoding="utf-8",
         )
-        _pip.download(
+        built += _pip.download(
             [pip_line(r) for r in missing],
             wheels,
             target,
             constraints=pins,
             wheelhouse=wheelhouse,
+            index_args=index_args,
         )
     # Wheels nothing asks for on the target: pip pulled them for this machine's markers, or they
     # are direct requirements fcsdk could not parse (URLs, paths): keep the latter as roots.
@@ -162,6 +177,11 @@ def _resolve(
     ]
     final = closure([*all_roots, *extra_roots], deps.dists, env, stop=stop)
     deps.kept = final.reached
+    for name in built:
+        deps.warnings.append(
+            f"{name} was built from its source distribution on this machine (pip ran its build "
+            "code here); pin a version that publishes a wheel to avoid that"
+        )
     deps.excluded = sorted(set(deps.dists) - final.reached)
     for requirer, req in [*final.stopped, *(("requirements", r) for r in skipped)]:
         have = target.preinstalled.get(canonicalize_name(req.name))
@@ -171,6 +191,19 @@ def _resolve(
                 f"{req}; drop --exclude-preinstalled to ship a matching {req.name}"
             )
     return deps
+
+
+def _check_fcsdk_pins(parsed: RequirementsFile, version: str, env: dict[str, str]) -> None:
+    """fcsdk ships from this installation: a requirement on another version is an error."""
+    for req in parsed.fcsdk_pins:
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        if req.specifier and not req.specifier.contains(version, prereleases=True):
+            raise DependencyResolutionError(
+                f"your requirements ask for {req}, but fcsdk packages itself from this "
+                f"installation, which is fcsdk {version}; install a matching fcsdk here "
+                f"(pip install '{req}') or change the requirement"
+            )
 
 
 def _provides_extra(metadata_text: str) -> list[str]:
@@ -215,23 +248,30 @@ def build_package(
         ['index.py']
     """
     target = resolve_target(runtime, python)
-    out = Path(output).resolve()
-    check_writable(out)
+    if layer and no_deps:
+        raise PackagingError(
+            "--layer with --no-deps (layer=True, no_deps=True) would build an empty layer: a "
+            "layer holds only the dependencies; drop --no-deps for the layer, or --layer for "
+            "a code package of your code alone"
+        )
+    out = check_writable(Path(output))
     root = Path(src).resolve()
     prefix = "python/" if layer else ""
     entries: list[Entry] = []
+    src_warnings: list[str] = []
     if not layer:
         if not root.is_dir():
             raise HandlerModuleNotFoundError(f"SRC {str(src)!r} is not a folder")
-        files = collect_files(root, skip=[out])
+        files = collect_files(root, skip=[out], warnings=src_warnings)
         _check_handler(root, handler, files)
         entries += [Entry(rel, path) for rel, path in files]
-    deps = _Deps()
+    deps = _Deps(warnings=src_warnings)
     if not no_deps:
         fcsdk_dist, fcsdk_entries = _fcsdk_distribution(prefix)
         req_path = Path(requirements).resolve() if requirements is not None else None
         with tempfile.TemporaryDirectory(prefix="fcsdk-package-") as work:
             deps = _resolve(target, extras, req_path, exclude_preinstalled, fcsdk_dist, Path(work))
+            deps.warnings[:0] = src_warnings
             entries += fcsdk_entries
             entries += _dependency_entries(deps, prefix)
             entries = _dedupe(entries, deps.warnings)

@@ -114,7 +114,8 @@ class DependencyResolutionError(PackagingError):
 
 
 class OutputPathError(PackagingError):
-    """The output zip cannot be written (a directory, an unwritable folder, inside SRC's code).
+    """The output zip cannot be written: something other than a regular file is there (a
+    directory, device, FIFO or socket, never replaced), or its folder cannot be made or written.
 
     Example:
         >>> from fcsdk.packaging import OutputPathError

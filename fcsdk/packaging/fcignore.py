@@ -41,6 +41,8 @@ __pycache__/
 .ruff_cache/
 .hypothesis/
 .DS_Store
+.env
+.env.*
 .fcignore
 /dist/
 tests/
@@ -190,17 +192,24 @@ class IgnoreRules:
 
 
 def collect_files(
-    src: Path, rules: Optional[IgnoreRules] = None, *, skip: Iterable[Path] = ()
+    src: Path,
+    rules: Optional[IgnoreRules] = None,
+    *,
+    skip: Iterable[Path] = (),
+    warnings: Optional[list[str]] = None,
 ) -> list[tuple[str, Path]]:
     """Files of ``src`` to package, as sorted ``(relative posix path, absolute path)`` pairs.
 
     ``rules`` default to :data:`DEFAULT_RULES` plus ``src/.fcignore``; ``skip`` lists files never
-    to include (the output zip itself when it lies inside ``src``).
+    to include (the output zip itself when it lies inside ``src``). A symlink to a file inside
+    ``src`` is packaged with the target's content; a symlink (to a file or a folder) that
+    resolves outside ``src`` is skipped, and symlinked folders are never followed: each such
+    link not ignored by the rules adds a line to ``warnings`` (when given).
 
     Example:
         >>> import tempfile, pathlib
         >>> d = pathlib.Path(tempfile.mkdtemp())
-        >>> for name in ("index.py", "tests/test_index.py", "notes.md", ".fcignore"):
+        >>> for name in ("index.py", "tests/test_index.py", "notes.md", ".env", ".fcignore"):
         ...     (d / name).parent.mkdir(parents=True, exist_ok=True)
         ...     _ = (d / name).write_text("*.md\\n" if name == ".fcignore" else "")
         >>> [rel for rel, _ in collect_files(d)]
@@ -213,16 +222,50 @@ def collect_files(
         if fcignore.is_file():
             rules = rules + IgnoreRules.parse(fcignore.read_text(encoding="utf-8"))
     skipped = {Path(p).resolve() for p in skip}
+    notes: list[str] = []
     found: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root):  # does not descend into folder links
         here = Path(dirpath)
         rel_dir = here.relative_to(root).as_posix()
         prefix = "" if rel_dir == "." else rel_dir + "/"
-        dirnames[:] = sorted(d for d in dirnames if not rules.ignored(prefix + d, is_dir=True))
+        kept_dirs = []
+        for d in sorted(dirnames):
+            if rules.ignored(prefix + d, is_dir=True):
+                continue
+            if (here / d).is_symlink():
+                notes.append(_link_note(prefix + d, here / d, root, folder=True))
+                continue
+            kept_dirs.append(d)
+        dirnames[:] = kept_dirs
         for name in filenames:
             path = here / name
             if rules.ignored(prefix + name) or path.resolve() in skipped or not path.is_file():
                 continue
+            if path.is_symlink() and not _inside(path, root):
+                notes.append(_link_note(prefix + name, path, root, folder=False))
+                continue
             found.append((prefix + name, path))
     found.sort()
+    if warnings is not None:
+        warnings += sorted(notes)
     return found
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _link_note(rel: str, path: Path, root: Path, *, folder: bool) -> str:
+    if not _inside(path, root):
+        return (
+            f"{rel} is a symlink to a path outside SRC: not packaged (copy what the function "
+            "needs into SRC, or ship it as a requirement)"
+        )
+    return (
+        f"{rel} is a symlink to a folder inside SRC: not followed (its files are packaged under "
+        f"{path.resolve().relative_to(root).as_posix()}/ unless ignored)"
+    )
