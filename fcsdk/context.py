@@ -22,13 +22,21 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional, TypeVar
 
 from .credentials import Credentials
 from .errors import CredentialsUnavailableError
 
 if TYPE_CHECKING:
     import logging
+    from collections.abc import Iterable
+    from typing import Protocol
+
+    class _HeadersLike(Protocol):
+        """A mapping of headers, or an ``email.message.Message`` / ``http.client.HTTPMessage``."""
+
+        def items(self) -> Iterable[tuple[Any, Any]]: ...
+
 
 __all__ = ["Context", "FunctionMeta", "ServiceMeta", "Tracing"]
 
@@ -98,22 +106,30 @@ def _text(value: Any) -> Optional[str]:
 
 
 def _int(value: Any) -> Optional[int]:
-    """An int from an int or a numeric string; None for missing or garbage."""
+    """A count (memory, timeout, retries): a non-negative int from an int or a numeric string;
+    None for missing, negative or garbage. Zero is a value, not "missing"."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if value >= 0 else None
     text = _text(value)
     if text is None or len(text) > 30:
         return None
     try:
-        return int(text)
+        number: float = int(text)
     except ValueError:
         try:
             number = float(text)
         except ValueError:
             return None
-        return int(number) if number == number and abs(number) != float("inf") else None
+        if number != number or number == float("inf"):
+            return None
+    return int(number) if number >= 0 else None
+
+
+def _either(first: Any, second: Any) -> Any:
+    """``first`` unless it is None (``or`` would also drop 0 and "")."""
+    return first if first is not None else second
 
 
 def _baggages(value: Any) -> dict[str, Any]:
@@ -163,6 +179,40 @@ _SHAPE_BY_TYPE: dict[type, int] = {dict: _SHAPE_HEADERS}
 _monotonic = time.monotonic
 
 
+def _shape_of(tp: type) -> int:
+    """Headers or native, decided by the type alone (so the per-type cache stays correct).
+
+    Headers are a ``Mapping`` or anything with callable ``items()`` and ``get()``, such as the
+    stdlib's ``email.message.Message`` / ``http.client.HTTPMessage`` (not Mappings)."""
+    shape = _SHAPE_BY_TYPE.get(tp)
+    if shape is None:
+        headers = issubclass(tp, Mapping) or (
+            callable(getattr(tp, "items", None)) and callable(getattr(tp, "get", None))
+        )
+        shape = _SHAPE_HEADERS if headers else _SHAPE_NATIVE
+        if len(_SHAPE_BY_TYPE) < 64:
+            _SHAPE_BY_TYPE[tp] = shape
+    return shape
+
+
+def _header_text(value: Any) -> Any:
+    """A header name or value as text: bytes are UTF-8, else latin-1 (HTTP's own charset)."""
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
+    return value
+
+
+_NO_PICKLE = (
+    "fcsdk.Context cannot be pickled: it is a view of one invocation and holds the native context"
+    " with its credentials. Pass what the other process needs instead: context.credentials (an"
+    " fcsdk.Credentials, which pickles with its keys), context.request_id, or context.to_dict()"
+    " (JSON-safe, secrets masked)"
+)
+
+
 class Context:
     """The invocation context, identical on every runtime.
 
@@ -190,13 +240,13 @@ class Context:
         self,
         native: Any = None,
         *,
-        headers: Optional[Mapping[str, str]] = None,
+        headers: Optional[_HeadersLike] = None,
         environ: Optional[Mapping[str, str]] = None,
     ) -> None:
         if headers is not None:
             self._raw, self._shape = headers, _SHAPE_HEADERS
-        elif native is not None:
-            self._raw, self._shape = native, _SHAPE_NATIVE
+        elif native is not None:  # a mapping or a Message is headers, as in :meth:`of`
+            self._raw, self._shape = native, _shape_of(type(native))
         else:
             self._raw, self._shape = None, _SHAPE_ENV
         self._environ = environ
@@ -220,8 +270,10 @@ class Context:
     def of(cls, context: Any = None, *, environ: Optional[Mapping[str, str]] = None) -> Context:
         """A ``Context`` for whatever FC (or a local tool) passed as ``context``.
 
-        ``None`` builds one from the environment; a ``Context`` is returned as it is; a mapping is
-        taken as custom-runtime headers; anything else as a native context object.
+        ``None`` builds one from the environment; a ``Context`` is returned as it is; a mapping
+        (``str`` or ``bytes`` keys, any case) or an object with ``items()`` and ``get()`` such as
+        ``http.client.HTTPMessage`` is taken as custom-runtime headers; anything else as a native
+        context object.
 
         Example:
             >>> import fcsdk as fc
@@ -237,9 +289,7 @@ class Context:
         if shape is None:
             if isinstance(context, Context):
                 return context
-            shape = _SHAPE_HEADERS if isinstance(context, Mapping) else _SHAPE_NATIVE
-            if len(_SHAPE_BY_TYPE) < 64:
-                _SHAPE_BY_TYPE[tp] = shape
+            shape = _shape_of(tp)
         return cls._make(context, shape, environ)
 
     @classmethod
@@ -255,9 +305,10 @@ class Context:
 
     @classmethod
     def from_headers(
-        cls, headers: Mapping[str, str], *, environ: Optional[Mapping[str, str]] = None
+        cls, headers: _HeadersLike, *, environ: Optional[Mapping[str, str]] = None
     ) -> Context:
-        """A ``Context`` from custom-runtime ``x-fc-*`` headers (any case).
+        """A ``Context`` from custom-runtime ``x-fc-*`` headers (any case, ``str`` or ``bytes``;
+        a mapping or an ``http.client.HTTPMessage``).
 
         Example:
             >>> import fcsdk as fc
@@ -281,8 +332,15 @@ class Context:
         try:
             return self._cache["_headers"]  # type: ignore[no-any-return]
         except KeyError:
-            lowered = self._cache["_headers"] = {str(k).lower(): v for k, v in self._raw.items()}
-            return lowered
+            pass
+        lowered: dict[str, Any] = {}
+        for k, v in self._raw.items():
+            name = _header_text(k)
+            name = (name if isinstance(name, str) else str(name)).lower()
+            if name not in lowered:  # a repeated header: the first wins, as Message.get does
+                lowered[name] = _header_text(v)
+        self._cache["_headers"] = lowered
+        return lowered
 
     def _header(self, name: str) -> Any:
         return self._headers().get(name) if self._shape == _SHAPE_HEADERS else None
@@ -301,12 +359,26 @@ class Context:
 
     @property
     def raw(self) -> Any:
-        """What FC passed: the native context, the headers mapping, or None."""
+        """What FC passed: the native context, the headers mapping, or None.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.of({"x-fc-request-id": "r"}).raw
+            {'x-fc-request-id': 'r'}
+        """
         return self._raw
 
     @property
     def request_id(self) -> str:
-        """The invocation's request id; a generated UUID when FC gave none (local calls)."""
+        """The invocation's request id; a generated UUID when FC gave none (local calls).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.of({"x-fc-request-id": "r-1"}).request_id
+            'r-1'
+            >>> len(fc.Context.of(None, environ={}).request_id)  # generated
+            36
+        """
         try:
             return self._cache["request_id"]  # type: ignore[no-any-return]
         except KeyError:
@@ -319,7 +391,13 @@ class Context:
 
     @property
     def region(self) -> Optional[str]:
-        """The region id, e.g. ``cn-hangzhou``."""
+        """The region id, e.g. ``cn-hangzhou`` (``FC_REGION`` when FC passed none).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.of({"X-Fc-Region": "cn-hangzhou"}).region
+            'cn-hangzhou'
+        """
         return self._cached(
             "region",
             lambda: (
@@ -330,7 +408,13 @@ class Context:
 
     @property
     def account_id(self) -> Optional[str]:
-        """The Alibaba Cloud account id that owns the function."""
+        """The Alibaba Cloud account id that owns the function (``FC_ACCOUNT_ID`` otherwise).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.of(None, environ={"FC_ACCOUNT_ID": "1234567890"}).account_id
+            '1234567890'
+        """
         return self._cached(
             "account_id",
             lambda: (
@@ -341,18 +425,31 @@ class Context:
 
     @property
     def retry_count(self) -> int:
-        """How many times FC has retried this invocation (0 when unknown)."""
-        return self._cached(
-            "retry_count",
-            lambda: (
-                _int(self._native("retry_count", "retryCount") or self._header("x-fc-retry-count"))
-                or 0
-            ),
-        )
+        """How many times FC has retried this invocation (0 when unknown or garbage).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.of({"x-fc-retry-count": "2"}).retry_count
+            2
+            >>> fc.Context.of({"x-fc-retry-count": "-3"}).retry_count
+            0
+        """
+        return self._cached("retry_count", self._build_retry_count)
+
+    def _build_retry_count(self) -> int:
+        given = _either(self._native("retry_count", "retryCount"), self._header("x-fc-retry-count"))
+        count = _int(given)
+        return count if count is not None else 0
 
     @property
     def instance_id(self) -> Optional[str]:
-        """The id of the FC instance running this invocation (``FC_INSTANCE_ID``)."""
+        """The id of the FC instance running this invocation (``FC_INSTANCE_ID``).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.of({"x-fc-instance-id": "c-6530"}).instance_id
+            'c-6530'
+        """
         return self._cached(
             "instance_id",
             lambda: (
@@ -363,7 +460,14 @@ class Context:
 
     @property
     def function(self) -> FunctionMeta:
-        """The function's name, handler, memory (MB), timeout (s), initializer, version, qualifier."""
+        """The function's name, handler, memory (MB), timeout (s), initializer, version, qualifier.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fn = fc.Context.of({"x-fc-function-name": "orders", "x-fc-function-timeout": "0"}).function
+            >>> fn.name, fn.timeout
+            ('orders', 0)
+        """
         return self._cached("function", self._build_function)
 
     def _build_function(self) -> FunctionMeta:
@@ -375,10 +479,14 @@ class Context:
             or self._env("FC_FUNCTION_NAME"),
             handler=_text(_attr(fn, "handler") or h("x-fc-function-handler"))
             or self._env("FC_FUNCTION_HANDLER"),
-            memory=_int(_attr(fn, "memory", "memorySize") or h("x-fc-function-memory"))
-            or _int(self._env("FC_FUNCTION_MEMORY_SIZE")),
-            timeout=_int(_attr(fn, "timeout") or h("x-fc-function-timeout"))
-            or _int(self._env("FC_FUNCTION_TIMEOUT")),
+            memory=_either(
+                _int(_either(_attr(fn, "memory", "memorySize"), h("x-fc-function-memory"))),
+                _int(self._env("FC_FUNCTION_MEMORY_SIZE")),
+            ),
+            timeout=_either(
+                _int(_either(_attr(fn, "timeout"), h("x-fc-function-timeout"))),
+                _int(self._env("FC_FUNCTION_TIMEOUT")),
+            ),
             initializer=_text(_attr(fn, "initializer") or h("x-fc-function-initializer"))
             or self._env("FC_FUNCTION_INITIALIZER"),
             version_id=_text(
@@ -395,7 +503,13 @@ class Context:
 
     @property
     def service(self) -> ServiceMeta:
-        """The FC 2.0 service; on FC 3.0 its fields are mostly None."""
+        """The FC 2.0 service; on FC 3.0 its fields are mostly None.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Context.of({"x-fc-service-logproject": "my-logs"}, environ={}).service
+            ServiceMeta(name=None, log_project='my-logs', log_store=None, qualifier=None, version_id=None)
+        """
         return self._cached("service", self._build_service)
 
     def _build_service(self) -> ServiceMeta:
@@ -422,7 +536,14 @@ class Context:
 
     @property
     def tracing(self) -> Tracing:
-        """OpenTracing span context, Jaeger endpoint and span baggages (FC 2.0)."""
+        """OpenTracing span context, Jaeger endpoint and span baggages (FC 2.0).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> ctx = fc.Context.of({"x-fc-tracing-opentracing-span-baggages": "eyJrIjogInYifQ=="})
+            >>> ctx.tracing.span_baggages  # base64 JSON, decoded
+            {'k': 'v'}
+        """
         return self._cached("tracing", self._build_tracing)
 
     def _build_tracing(self) -> Tracing:
@@ -445,7 +566,16 @@ class Context:
     @property
     def credentials(self) -> Optional[Credentials]:
         """The function's credentials, or None. Resolution order: native context, custom-runtime
-        headers, then the environment (see :mod:`fcsdk.credentials`). Cached per invocation."""
+        headers, then the environment (see :mod:`fcsdk.credentials`). Cached per invocation.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> h = {"x-fc-access-key-id": "STS.id", "x-fc-access-key-secret": "s"}
+            >>> fc.Context.of(h).credentials
+            Credentials(access_key_id='STS.id', access_key_secret='**********', security_token=None)
+            >>> fc.Context.of(None, environ={}).credentials is None
+            True
+        """
         return self._cached("credentials", self._build_credentials)
 
     def _build_credentials(self) -> Optional[Credentials]:
@@ -487,7 +617,15 @@ class Context:
 
     @property
     def logger(self) -> logging.LoggerAdapter[logging.Logger]:
-        """A logger whose records carry this invocation's request id (see :mod:`fcsdk.logging`)."""
+        """A logger whose records carry this invocation's request id (see :mod:`fcsdk.logging`).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> ctx = fc.Context.of({"x-fc-request-id": "r-1"})
+            >>> ctx.logger.info("order %s", "o-1")  # a record with request_id="r-1"
+            >>> ctx.logger.extra
+            {'request_id': 'r-1'}
+        """
         from .logging import context_logger
 
         return self._cached("logger", lambda: context_logger(self))
@@ -530,6 +668,18 @@ class Context:
             "tracing": asdict(self.tracing),
             "credentials": creds.to_dict() if creds is not None else None,
         }
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError(_NO_PICKLE)
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(_NO_PICKLE)
+
+    def __copy__(self) -> Context:
+        return self  # a read-only view: a copy would be the same view
+
+    def __deepcopy__(self, memo: Any) -> Context:
+        return self
 
     def __repr__(self) -> str:
         fn = self.function

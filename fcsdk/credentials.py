@@ -52,7 +52,10 @@ class Credentials:
     """Access keys of the function's role. ``access_key_secret`` and ``security_token`` are
     masked in ``repr``, ``str``, f-strings and :meth:`to_dict` unless asked for explicitly.
 
-    Equality and hashing are by value.
+    Equality and hashing are by value. Pickling keeps the real values on purpose (like
+    ``to_dict(reveal=True)``, it is an explicit dump): that is how credentials reach a
+    ``multiprocessing`` worker. Treat a pickle of credentials as a secret; the unpickled copy is
+    masked again everywhere.
 
     Example:
         >>> import fcsdk as fc
@@ -63,6 +66,9 @@ class Credentials:
         'very-secret'
         >>> creds == fc.Credentials("LTAIexample", "very-secret", "sts-token")
         True
+        >>> import pickle
+        >>> pickle.loads(pickle.dumps(creds)).security_token  # an explicit dump keeps the values
+        'sts-token'
     """
 
     __slots__ = ("_key", "expiration", "region", "source")
@@ -96,17 +102,37 @@ class Credentials:
 
     @property
     def access_key_id(self) -> str:
-        """The AccessKey ID (not a secret; shown in reprs)."""
+        """The AccessKey ID (not a secret; shown in reprs).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Credentials("LTAIexample", "s").access_key_id
+            'LTAIexample'
+        """
         return self._key[0]
 
     @property
     def access_key_secret(self) -> str:
-        """The AccessKey secret. Reading it is the explicit way to get the real value."""
+        """The AccessKey secret. Reading it is the explicit way to get the real value.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Credentials("id", "very-secret").access_key_secret
+            'very-secret'
+        """
         return self._key[1]
 
     @property
     def security_token(self) -> Optional[str]:
-        """The STS security token, or None for long-lived keys."""
+        """The STS security token, or None for long-lived keys.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> fc.Credentials("id", "s", "sts-token").security_token
+            'sts-token'
+            >>> fc.Credentials("id", "s").security_token is None
+            True
+        """
         return self._key[2]
 
     @classmethod
@@ -345,7 +371,10 @@ def _getter(obj: Any) -> Any:
 
         def get_map(*names: str) -> Any:
             for n in names:
-                v = obj.get(n)
+                try:
+                    v = obj.get(n)
+                except Exception:  # a broken mapping, likewise
+                    v = None
                 if v is not None:
                     return v
             return None
@@ -354,7 +383,10 @@ def _getter(obj: Any) -> Any:
 
     def get_attr(*names: str) -> Any:
         for n in names:
-            v = getattr(obj, n, None)
+            try:
+                v = getattr(obj, n, None)
+            except Exception:  # a broken native property reads as None, as in fcsdk.context
+                v = None
             if v is not None:
                 return v
         return None

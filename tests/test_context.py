@@ -287,3 +287,214 @@ def test_require_credentials_says_where_it_looked() -> None:
     assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in message
     assert "OSS_ACCESS_KEY_ID" in message
     assert "export" in message
+
+
+# -- pickling: a Context is a per-invocation view, never written out ------------------------------
+
+
+def test_context_refuses_pickling_and_says_what_to_pass() -> None:
+    import pickle
+
+    for ctx in (
+        fc.Context.of(ShapeA(secret="TOP-SECRET", token="TOKEN-XYZ")),
+        fc.Context.of({"x-fc-access-key-id": "i", "x-fc-access-key-secret": "TOP-SECRET"}),
+        fc.Context(headers={"x-fc-request-id": "r"}),
+    ):
+        _ = ctx.credentials  # filled cache: still nothing written
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            with pytest.raises(TypeError) as info:
+                pickle.dumps(ctx, protocol)
+            message = str(info.value)
+            assert "context.credentials" in message and "to_dict()" in message
+            assert "TOP-SECRET" not in message and "TOKEN-XYZ" not in message
+
+
+def test_context_copy_is_the_same_view() -> None:
+    import copy
+
+    ctx = fc.Context.of(ShapeA("r-copy"))
+    assert copy.copy(ctx) is ctx
+    assert copy.deepcopy({"c": ctx})["c"] is ctx
+
+
+# -- headers-like objects: stdlib HTTPMessage, bytes keys, the constructor -------------------------
+
+
+def serve_stdlib(handler: Any) -> Any:
+    """A real ``http.server`` on 127.0.0.1 whose requests call ``handler(body, self.headers)``,
+    as a custom runtime written with the standard library would."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            out = handler(body, self.headers)
+            out = out.encode() if isinstance(out, str) else out
+            self.send_response(200)
+            self.send_header("content-length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def post(port: int, headers: dict[str, str], body: bytes = b"{}") -> bytes:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/invoke", body=body, headers=headers)
+        resp = conn.getresponse()
+        assert resp.status == 200
+        return resp.read()
+    finally:
+        conn.close()
+
+
+X_FC = {
+    "X-Fc-Request-Id": "r-http",
+    "X-Fc-Function-Memory": "512",
+    "X-Fc-Function-Timeout": "0",
+    "X-Fc-Access-Key-Id": "hdr-id",
+    "X-Fc-Access-Key-Secret": "hdr-secret",
+    "X-Fc-Region": "cn-hangzhou",
+}
+
+
+@fc.handler
+def describe(event: bytes, context: fc.Context) -> dict[str, Any]:
+    creds = context.credentials
+    return {
+        "request_id": context.request_id,
+        "memory": context.function.memory,
+        "timeout": context.function.timeout,
+        "region": context.region,
+        "key_id": creds.access_key_id if creds else None,
+    }
+
+
+EXPECTED = {
+    "request_id": "r-http",
+    "memory": 512,
+    "timeout": 0,
+    "region": "cn-hangzhou",
+    "key_id": "hdr-id",
+}
+
+
+def test_stdlib_http_message_headers_are_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FC_FUNCTION_MEMORY_SIZE", "FC_REGION", "ALIBABA_CLOUD_ACCESS_KEY_ID"):
+        monkeypatch.delenv(name, raising=False)
+    server = serve_stdlib(describe)
+    try:
+        got = json.loads(post(server.server_address[1], X_FC))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert got == EXPECTED
+
+
+def test_asgi_bytes_headers_are_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.http_support import uvicorn_server
+
+    for name in ("FC_FUNCTION_MEMORY_SIZE", "FC_REGION", "ALIBABA_CLOUD_ACCESS_KEY_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        out = describe(b"{}", dict(scope["headers"]))  # {b"x-fc-request-id": b"r-http", ...}
+        out = out.encode() if isinstance(out, str) else out
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": out})
+
+    with uvicorn_server(app) as port:
+        got = json.loads(post(port, X_FC))
+    assert got == EXPECTED
+
+
+def test_bytes_keys_and_values_in_any_case() -> None:
+    ctx = fc.Context.of(
+        {b"X-FC-Request-Id": b"r-b", b"x-fc-function-name": "caf\xc3\xa9".encode("latin-1")},
+        environ={},
+    )
+    assert ctx.request_id == "r-b"
+    assert ctx.function.name == "café"  # UTF-8 bytes
+    ctx = fc.Context.of({b"x-fc-function-name": b"caf\xe9"}, environ={})
+    assert ctx.function.name == "café"  # not UTF-8: latin-1, as HTTP defines it
+
+
+def test_constructor_reads_a_mapping_as_headers_like_of() -> None:
+    import email.message
+
+    msg = email.message.Message()
+    msg["X-Fc-Request-Id"] = "r-msg"
+    for given in ({"x-fc-request-id": "r-ctor"}, msg):
+        assert fc.Context(given, environ={}).request_id == fc.Context.of(given).request_id
+    assert fc.Context({"x-fc-request-id": "r-ctor"}).request_id == "r-ctor"
+    assert fc.Context.of(msg).request_id == "r-msg"
+    assert fc.Context.from_headers(msg).request_id == "r-msg"
+
+
+def test_items_on_an_instance_does_not_make_a_native_context_headers() -> None:
+    # The shape is decided per type (and cached per type): a native object that happens to
+    # carry an ``items`` attribute stays native.
+    native = ShapeA("r-items")
+    native.items = lambda: []  # type: ignore[attr-defined]
+    native.get = lambda name: None  # type: ignore[attr-defined]
+    assert fc.Context.of(native).request_id == "r-items"
+    assert fc.Context.of(ShapeA("r-plain")).request_id == "r-plain"
+
+
+# -- zero is a value; negative counts are garbage -------------------------------------------------
+
+
+def test_zero_is_kept_not_replaced_by_the_environment() -> None:
+    env = {"FC_FUNCTION_MEMORY_SIZE": "1024", "FC_FUNCTION_TIMEOUT": "60"}
+    native = ShapeA()
+    native.function = NativeFunction(memory=0, timeout="0")
+    ctx = fc.Context.of(native, environ=env)
+    assert (ctx.function.memory, ctx.function.timeout) == (0, 0)
+    remaining = ctx.remaining_time()
+    assert remaining is not None and remaining <= 0
+    ctx = fc.Context.of({"x-fc-function-memory": "0", "x-fc-retry-count": "0"}, environ=env)
+    assert (ctx.function.memory, ctx.retry_count) == (0, 0)
+    ctx = fc.Context.of(None, environ={"FC_FUNCTION_MEMORY_SIZE": "0"})
+    assert ctx.function.memory == 0
+
+
+@pytest.mark.parametrize("negative", ["-3", -3, "-0.5", "-1e3"])
+def test_negative_counts_are_garbage(negative: Any) -> None:
+    ctx = fc.Context.of(
+        {
+            "x-fc-retry-count": negative,
+            "x-fc-function-memory": negative,
+            "x-fc-function-timeout": negative,
+        },
+        environ={"FC_FUNCTION_MEMORY_SIZE": "256"},
+    )
+    assert ctx.retry_count == 0  # the documented default
+    assert ctx.function.memory == 256  # garbage in the header: the environment's value
+    assert ctx.function.timeout is None
+    assert ctx.remaining_time() is None
+
+
+# -- every public field documents itself with a runnable example ----------------------------------
+
+
+@pytest.mark.parametrize("owner", [fc.Context, fc.Credentials])
+def test_public_members_have_examples(owner: type) -> None:
+    kinds = (property, classmethod, staticmethod, type(lambda: None))
+    members = {
+        name: getattr(member, "__func__", member)
+        for name, member in vars(owner).items()
+        if not name.startswith("_") and isinstance(member, kinds)
+    }
+    assert "access_key_id" in members or "request_id" in members
+    missing = [name for name, member in members.items() if ">>>" not in (member.__doc__ or "")]
+    assert missing == []

@@ -367,3 +367,43 @@ def test_import_fcsdk_does_not_import_oss_packages():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_pickle_keeps_the_keys_on_purpose_but_stays_masked():
+    creds = fc.Credentials("id", SECRET, TOKEN, region="cn-hangzhou")
+    back = pickle.loads(pickle.dumps(creds))
+    assert (back.access_key_secret, back.security_token) == (SECRET, TOKEN)
+    for text in (repr(back), str(back), f"{back}", json.dumps(back.to_dict())):
+        assert not leaks(text)
+    assert "pickle" in (fc.Credentials.__doc__ or "")
+
+
+def test_broken_native_credentials_read_as_missing():
+    class Broken:
+        security_token = TOKEN
+
+        @property
+        def access_key_id(self):
+            raise KeyError("runtime bug")
+
+        @property
+        def access_key_secret(self):
+            return SECRET
+
+    class BrokenToken:
+        access_key_id, access_key_secret = "id", SECRET
+
+        @property
+        def security_token(self):
+            raise RuntimeError("runtime bug")
+
+    @fc.handler
+    def handler(event: bytes, context: fc.Context) -> str:
+        creds = context.credentials
+        return "none" if creds is None else f"{creds.access_key_id}:{creds.security_token}"
+
+    assert handler(b"", SimpleNamespace(request_id="r", credentials=Broken())) == "none"
+    assert handler(b"", SimpleNamespace(request_id="r", credentials=BrokenToken())) == "id:None"
+    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "env-id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"}
+    creds = fc.Context.of(SimpleNamespace(credentials=Broken()), environ=env).credentials
+    assert creds.access_key_id == "env-id"

@@ -61,3 +61,43 @@ def test_bad_event_is_an_fcsdk_error_where_the_original_raises_key_error(capfdbi
     error = json.loads(out)
     assert error["errorType"] == "EventValidationError"
     assert error["errorMessage"] == "1 validation error for Event: key: Field required"
+
+
+def run_command(capfdbinary, event: str) -> tuple[int, bytes]:
+    code = EXAMPLES / "run_command"
+    try:
+        rc = main(["invoke", "index.handler", "--code-dir", str(code), "--event", event])
+    finally:
+        sys.modules.pop("index", None)
+    return rc, capfdbinary.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/etc", "..", "../..", "sub/../..", "sub/../../x", "", "a\x00b", "escape"]
+)
+def test_run_command_lists_only_inside_the_code_folder(capfdbinary, monkeypatch, tmp_path, path):
+    import json
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "inside.txt").write_text("x")
+    (tmp_path / "escape").symlink_to("/")
+    monkeypatch.chdir(tmp_path)  # FC runs the handler in its code folder
+    rc, out = run_command(capfdbinary, json.dumps({"path": path}))
+    assert rc != 0
+    error = json.loads(out)
+    assert error["errorType"] == "EventValidationError"
+    assert error["errorMessage"] == (  # one message, the input not echoed
+        "1 validation error for ListDir: path: "
+        "Value error, must be a relative path inside the function's code folder"
+    )
+    assert b"inside.txt" not in out
+
+
+def test_run_command_lists_a_sub_folder(capfdbinary, monkeypatch, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "inside.txt").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    for event in ('{"path": "sub"}', '{"path": "./sub/"}', '{"path": "sub/inside.txt"}'):
+        rc, out = run_command(capfdbinary, event)
+        assert rc == 0, out
+        assert b"inside.txt" in out
