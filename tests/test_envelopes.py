@@ -309,3 +309,45 @@ def test_incomplete_envelope_subclass_fails_clearly():
 
     with pytest.raises(NotImplementedError, match="event_model"):
         fc.handler(model=Order, envelope=Half())(lambda e: e)(b"{}", None)
+
+
+@pytest.mark.parametrize("model", [Order, str, bytes, Dict[str, Any], int])
+@pytest.mark.parametrize("missing", ["null", "absent"])
+def test_timer_payload_null_or_absent_is_field_required(model, missing):
+    raw = json.loads(events.timer(payload="x"))
+    if missing == "null":
+        raw["payload"] = None
+    else:
+        del raw["payload"]
+
+    @fc.handler(model=model, envelope=fc.envelopes.Timer)
+    def handler(event, context):
+        return "reached"
+
+    with pytest.raises(fc.EventValidationError) as info:
+        handler(json.dumps(raw).encode(), None)
+    assert [(e["loc"], e["msg"]) for e in info.value.errors()] == [(("payload",), "Field required")]
+    assert str(info.value).endswith(": payload: Field required")
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if CASES[n][0].batch])
+@pytest.mark.parametrize("model", [Order, str, bytes])
+def test_batch_payload_null_is_field_required(name, model):
+    envelope, make, path, _ = CASES[name]
+    raw = json.loads(make([json.dumps(GOOD), json.dumps(GOOD)]))
+    item = raw[1]
+    keys = path.format(i=1).split(".")[1:]
+    for key in keys[:-1]:
+        item = item[key]
+    item[keys[-1]] = None
+
+    @fc.handler(model=List[model], envelope=envelope)
+    def handler(event, context):
+        return "reached"
+
+    with pytest.raises(fc.EventValidationError) as info:
+        handler(json.dumps(raw).encode(), None)
+    loc = (1, *keys)
+    # MNS queue's messageBody is required by the trigger model itself (stage 1, a string)
+    msg = "Input should be a valid string" if name == "MNSQueue" else "Field required"
+    assert [(e["loc"], e["msg"]) for e in info.value.errors()] == [(loc, msg)]

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import fcsdk as fc
+from fcsdk.errors import format_loc
 from fcsdk.testing import events, invoke
 
 
@@ -150,3 +151,35 @@ class TestTablestore:
         monkeypatch.setitem(sys.modules, "cbor2", None)  # makes "import cbor2" fail
         with pytest.raises(fc.MissingDependencyError, match=r"fcsdk\[tablestore\]"):
             fc.events.TablestoreEvent.from_cbor(b"\xa0")
+
+    @pytest.mark.parametrize(
+        ("where", "value"),
+        [
+            ("Columns", {"a": 1}),
+            ("Columns", [1, 2]),
+            ("PrimaryKey", {"a": 1}),
+            ("PrimaryKey", None),
+        ],
+    )
+    def test_a_bad_value_is_one_error_at_the_values_path(self, where, value):
+        import cbor2
+
+        raw = json.loads(
+            (
+                __import__("pathlib").Path(__file__).parent / "data/events/tablestore.decoded.json"
+            ).read_bytes()
+        )
+        raw["Records"][0][where][0]["Value"] = value
+
+        @fc.handler(model=fc.events.TablestoreEvent)
+        def handler(event, context):
+            return "ok"
+
+        with pytest.raises(fc.EventValidationError) as info:
+            handler(cbor2.dumps(raw), None)
+        loc = ("Records", 0, where, 0, "Value")
+        msg = "Input should be int, str, bool, float or bytes"
+        assert [(e["loc"], e["msg"]) for e in info.value.errors()] == [(loc, msg)]
+        assert (
+            str(info.value) == f"1 validation error for TablestoreEvent: {format_loc(loc)}: {msg}"
+        )

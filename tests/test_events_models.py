@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, List
 
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -30,6 +31,7 @@ from fcsdk.events import (
     TablestoreEvent,
     TimerEvent,
 )
+from fcsdk.events._base import FCModel, _null_as_default
 from fcsdk.testing import events
 
 DATA = Path(__file__).parent / "data" / "events"
@@ -319,3 +321,167 @@ def test_sls_event():
     assert ev.source.logstore_name == "fc-test-logstore"
     assert ev.cursor_datetime == dt.datetime(2018, 6, 20, 9, 20, 25, tzinfo=dt.timezone.utc)
     assert SLSEvent.model_validate({"source": ev.source.model_dump()}).cursor_datetime is None
+
+
+def _handler_for(model):
+    @fc.handler(model=model)
+    def handler(event, context):
+        return "ok"
+
+    return handler
+
+
+def _validation_error(model, raw) -> fc.EventValidationError:
+    with pytest.raises(fc.EventValidationError) as info:
+        _handler_for(model)(json.dumps(raw).encode(), None)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("event_name", "mutate", "loc"),
+    [
+        (
+            "LogFileCreated",
+            lambda r: r["eventParameter"].update(domain=None),
+            ("events", 0, "eventParameter", "domain"),
+        ),
+        (
+            "CachedObjectsPushed",
+            lambda r: r["eventParameter"].update(objectPath=[1]),
+            ("events", 0, "eventParameter", "objectPath", 0),
+        ),
+        ("SomethingNew", lambda r: r.pop("eventName"), ("events", 0, "eventName")),
+        ("SomethingNew", lambda r: r.update(eventParameter=[]), ("events", 0, "eventParameter")),
+    ],
+)
+def test_cdn_errors_carry_the_events_own_path(event_name, mutate, loc):
+    """The record class is picked by eventName: no union member or tag appears in the path."""
+    raw = json.loads(events.cdn(event_name=event_name))
+    mutate(raw["events"][0])
+    err = _validation_error(CDNEvent, raw)
+    assert [e["loc"] for e in err.errors()] == [loc]
+    path = fc.errors.format_loc(loc)
+    assert str(err) == f"1 validation error for CDNEvent: {path}: {err.errors()[0]['msg']}"
+
+
+# (sample, path to a field FC may send as null, the value the model then holds)
+NULLABLE = [
+    ("http.json", ("isBase64Encoded",), lambda e: e.is_base64_encoded, False),
+    ("http.json", ("headers",), lambda e: e.headers, {}),
+    ("http.json", ("queryParameters",), lambda e: e.query_parameters, {}),
+    ("http.json", ("headers", "header1"), lambda e: e.headers["header1"], ""),
+    (
+        "http.json",
+        ("queryParameters", "parameter1"),
+        lambda e: e.query_parameters["parameter1"],
+        "",
+    ),
+    ("sls.json", ("parameter",), lambda e: e.parameter, {}),
+    ("mns-topic-stream-attrs.json", ("attrs",), lambda e: e.attrs, {}),
+    (
+        "oss.json",
+        ("events", 0, "oss", "object", "objectMeta", "userMeta"),
+        lambda e: e.events[0].oss.object.object_meta.user_meta,
+        {},
+    ),
+    (
+        "rocketmq.json",
+        (0, "data", "systemProperties"),
+        lambda e: e[0].data.system_properties.keys,
+        None,
+    ),
+    ("rocketmq.json", (0, "data", "userProperties"), lambda e: e[0].data.user_properties, {}),
+    ("rabbitmq.json", (0, "data", "props"), lambda e: e[0].data.props, {}),
+    ("kafka.json", (0, "data", "headers", "headers"), lambda e: e[0].data.headers.headers, []),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "get", "expected"), NULLABLE)
+def test_null_is_tolerated_where_a_default_exists(name, path, get, expected):
+    raw = json.loads((DATA / name).read_bytes())
+    parent = raw
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = None
+    model = SAMPLES[name]
+    seen = []
+
+    @fc.handler(model=model)
+    def handler(event, context):
+        seen.append(event)
+        return "ok"
+
+    assert handler(json.dumps(raw).encode(), None) == "ok"
+    assert get(seen[0]) == expected
+    # and the result dumps and parses back to an equal value
+    adapter = TypeAdapter(model)
+    assert adapter.validate_json(adapter.dump_json(seen[0], by_alias=True)) == seen[0]
+
+
+def test_null_is_still_an_error_where_the_handler_relies_on_the_field():
+    raw = json.loads((DATA / "http.json").read_bytes())
+    raw["rawPath"] = None
+    err = _validation_error(HTTPTriggerEvent, raw)
+    assert [e["loc"] for e in err.errors()] == [("rawPath",)]
+
+
+def test_cloudevent_data_is_optional_but_trigger_data_is_required():
+    raw = json.loads(events.cloudevents(items=[{"n": 1}]))
+    del raw[0]["data"]
+
+    @fc.handler
+    def handler(event: List[CloudEvent]) -> list:
+        return [e.data for e in event]
+
+    assert json.loads(handler(json.dumps(raw), None)) == [None]
+    assert CloudEvent[int].model_validate(raw[0]).data is None
+    for name, model in [
+        ("kafka.json", KafkaEvent),
+        ("mns-queue.json", MNSQueueEvent),
+        ("rabbitmq.json", RabbitMQEvent),
+        ("rocketmq.json", RocketMQEvent),
+    ]:
+        trigger = json.loads((DATA / name).read_bytes())
+        del trigger[0]["data"]
+        err = _validation_error(model, trigger)
+        assert [(e["loc"], e["msg"]) for e in err.errors()] == [((0, "data"), "Field required")]
+    dts = json.loads(events.dts())
+    del dts[0]["data"]
+    err = _validation_error(DTSEvent, dts)
+    assert [e["loc"] for e in err.errors()] == [(0, "data")]
+
+
+def _admits_none(tp) -> bool:
+    if tp is None or tp is type(None) or tp is Any or tp is object:
+        return True
+    if typing.get_origin(tp) is typing.Union:
+        return any(_admits_none(a) for a in typing.get_args(tp))
+    return False
+
+
+def _all_models() -> list[type]:
+    for name in fc.events.__all__:
+        getattr(fc.events, name)
+    seen: list[type] = []
+    todo = [FCModel]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.append(sub)
+                todo.append(sub)
+    return [m for m in seen if m.__module__.startswith("fcsdk.events")]
+
+
+def test_every_field_with_a_default_reads_null_as_that_default():
+    """The one mechanism behind test_null_is_tolerated_where_a_default_exists, on every model."""
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in _all_models()
+        for name, field in model.model_fields.items()
+        if not field.is_required()
+        and not _admits_none(field.annotation)
+        and not any(getattr(m, "func", None) is _null_as_default for m in field.metadata)
+    ]
+    assert len(_all_models()) > 30
+    assert missing == []

@@ -27,7 +27,7 @@ from .._codec import (
     validate_bytes,
     validate_object,
 )
-from ..errors import EventDecodeError, format_loc
+from ..errors import EventDecodeError, EventValidationError, format_loc
 
 __all__ = ["Envelope", "Loc", "PayloadDecoder"]
 
@@ -62,12 +62,23 @@ def _as_text(value: Any, loc: Loc) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _missing(title: str, loc: Loc) -> EventValidationError:
+    error = {"loc": tuple(loc), "msg": "Field required", "type": "missing"}
+    return EventValidationError(
+        f"1 validation error for {title}: {format_loc(loc)}: Field required", errors=[error]
+    )
+
+
 def payload_decoder(model: Any, *, include_input: bool) -> PayloadDecoder:
     """Build the decoder for one payload: ``(payload, loc) -> model instance``.
 
     Payloads that are text or bytes are read as JSON (``str`` models get the text, ``bytes``
     models the bytes); payloads that are already JSON values (a dict inside the event) are
     validated directly. Errors carry ``loc`` in front of their paths.
+
+    A payload that is ``None`` (``null`` or absent in the event) is missing, whatever the
+    model: :class:`fcsdk.EventValidationError` "Field required" at ``loc``. Only a handler
+    without a model (or ``Any``) receives ``None``.
 
     Example:
         >>> dec = payload_decoder(dict[str, int], include_input=False)
@@ -76,20 +87,30 @@ def payload_decoder(model: Any, *, include_input: bool) -> PayloadDecoder:
     """
     if _is_passthrough(model):
         return lambda value, loc: value
+    title = type_title(model)
     if model is str:
-        return _as_text
+
+        def to_text(value: Any, loc: Loc) -> str:
+            if value is None:
+                raise _missing(title, loc)
+            return _as_text(value, loc)
+
+        return to_text
     if model is bytes:
 
         def to_bytes(value: Any, loc: Loc) -> bytes:
+            if value is None:
+                raise _missing(title, loc)
             if isinstance(value, str):
                 return value.encode("utf-8", "surrogatepass")
             return as_bytes(value)
 
         return to_bytes
     adapter = build_adapter(model)
-    title = type_title(model)
 
     def decode(value: Any, loc: Loc) -> Any:
+        if value is None:
+            raise _missing(title, loc)
         if isinstance(value, (str, bytes)):
             return validate_bytes(adapter, value, title, include_input=include_input, prefix=loc)
         if isinstance(value, (bytearray, memoryview)):

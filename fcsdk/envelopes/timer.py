@@ -37,7 +37,9 @@ class TimerEnvelope(Envelope):
         return TimerEvent
 
     def payload(self, event: Any) -> tuple[Loc, Any]:
-        return ("payload",), event.payload
+        # absent reads as missing, like null (the model's default "" is for TimerEvent users)
+        present = "payload" in event.model_fields_set
+        return ("payload",), event.payload if present else None
 
 
 #: ``@fc.handler(envelope=fc.envelopes.Timer)``.

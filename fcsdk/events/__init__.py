@@ -17,7 +17,7 @@ SLS (log service)         :class:`SLSEvent`
 CDN                       :class:`CDNEvent`
 Tablestore (CBOR)         :class:`TablestoreEvent`
 MNS topic                 :class:`MNSTopicEvent` (JSON), :class:`MNSTopicStreamEvent`
-MNS queue                 :data:`MNSQueueEvent` = ``list[CloudEvent[MNSQueueData]]``
+MNS queue                 :data:`MNSQueueEvent` = ``list[MNSQueueRecord]``
 ApsaraMQ for RocketMQ     :data:`RocketMQEvent`
 RabbitMQ                  :data:`RabbitMQEvent`
 Kafka                     :data:`KafkaEvent`

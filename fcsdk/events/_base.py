@@ -10,11 +10,12 @@ import base64
 import binascii
 import datetime as _dt
 import json
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Optional, TypeVar
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticUseDefault
 from typing_extensions import Annotated
 
 from ..errors import EventDecodeError
@@ -22,6 +23,8 @@ from ..errors import EventDecodeError
 __all__ = [
     "FCDateTime",
     "FCModel",
+    "FCText",
+    "NullDefault",
     "alias",
     "b64decode_field",
     "epoch_ms_to_datetime",
@@ -57,6 +60,10 @@ class FCModel(BaseModel):
 
     ``model_dump()`` and ``model_dump_json()`` use the aliases unless ``by_alias=False`` is
     passed, so a dumped event parses back to an equal model and looks like what FC sent.
+
+    FC sometimes sends ``null`` where its docs show a value: fields with a default that is not
+    ``None`` are declared :data:`NullDefault` so that ``null`` gives the default, like a
+    missing field. Required fields stay strict.
 
     Example:
         >>> from fcsdk.events import TimerEvent
@@ -100,6 +107,36 @@ def _aware(value: _dt.datetime) -> _dt.datetime:
 
 #: A timezone-aware ``datetime``; a time given without an offset is taken as UTC (FC's clocks).
 FCDateTime = Annotated[_dt.datetime, AfterValidator(_aware)]
+
+
+_T = TypeVar("_T")
+
+
+def _null_as_default(value: Any) -> Any:
+    if value is None:
+        raise PydanticUseDefault()
+    return value
+
+
+#: ``NullDefault[X]``: an ``X`` field whose ``null`` reads as its default (FC may send ``null``
+#: where its docs show a value). Fields with a non-``None`` default use it.
+#:
+#: Example:
+#:     >>> from typing import Dict
+#:     >>> from fcsdk.events._base import FCModel, NullDefault
+#:     >>> class M(FCModel):
+#:     ...     tags: NullDefault[Dict[str, str]] = {}
+#:     >>> M.model_validate({"tags": None}).tags
+#:     {}
+NullDefault = Annotated[_T, BeforeValidator(_null_as_default)]
+
+
+def _null_as_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+#: A string where FC may send ``null`` (a header or query value): ``null`` reads as ``""``.
+FCText = Annotated[str, BeforeValidator(_null_as_empty)]
 
 
 def epoch_ms_to_datetime(value: Optional[int]) -> Optional[_dt.datetime]:

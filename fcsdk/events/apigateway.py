@@ -14,7 +14,7 @@ from typing import Dict, Optional
 
 from pydantic import Field
 
-from ._base import FCModel, b64decode_field
+from ._base import FCModel, FCText, NullDefault, b64decode_field
 
 __all__ = ["APIGatewayEvent"]
 
@@ -30,11 +30,11 @@ class APIGatewayEvent(FCModel):
 
     path: str
     http_method: str
-    headers: Dict[str, str] = Field(default_factory=dict)
-    query_parameters: Dict[str, str] = Field(default_factory=dict)
-    path_parameters: Dict[str, str] = Field(default_factory=dict)
+    headers: NullDefault[Dict[str, FCText]] = Field(default_factory=dict)
+    query_parameters: NullDefault[Dict[str, FCText]] = Field(default_factory=dict)
+    path_parameters: NullDefault[Dict[str, FCText]] = Field(default_factory=dict)
     body: Optional[str] = None
-    is_base64_encoded: bool = False
+    is_base64_encoded: NullDefault[bool] = False
 
     @property
     def body_bytes(self) -> bytes:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Union
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Discriminator, Field, Tag, ValidatorFunctionWrapHandler, WrapValidator
 from typing_extensions import Annotated, Literal
 
-from ._base import FCDateTime, FCModel
+from ._base import FCDateTime, FCModel, NullDefault
 
 __all__ = [
     "CDNCachedObjectsParameter",
@@ -96,7 +96,7 @@ class CDNCachedObjectsParameter(FCModel):
     """
 
     domain: str
-    object_path: List[str] = Field(default_factory=list)
+    object_path: NullDefault[List[str]] = Field(default_factory=list)
     #: ``File`` or ``Directory``.
     object_type: Optional[str] = None
     task_id: Optional[int] = None
@@ -206,35 +206,57 @@ class CDNDomainRecord(CDNRecord):
     event_parameter: CDNDomainParameter  # type: ignore[assignment]
 
 
-_TAGS = {
-    "LogFileCreated": "log",
-    "CachedObjectsRefreshed": "cached",
-    "CachedObjectsPushed": "cached",
-    "CachedObjectsBlocked": "cached",
-    "CdnDomainStarted": "status",
-    "CdnDomainStopped": "status",
-    "CdnDomainAdded": "domain",
-    "CdnDomainDeleted": "domain",
+_RECORDS: dict[str, type[CDNRecord]] = {
+    "LogFileCreated": CDNLogFileCreatedRecord,
+    "CachedObjectsRefreshed": CDNCachedObjectsRecord,
+    "CachedObjectsPushed": CDNCachedObjectsRecord,
+    "CachedObjectsBlocked": CDNCachedObjectsRecord,
+    "CdnDomainStarted": CDNDomainStatusRecord,
+    "CdnDomainStopped": CDNDomainStatusRecord,
+    "CdnDomainAdded": CDNDomainRecord,
+    "CdnDomainDeleted": CDNDomainRecord,
+}
+_TAG_OF: dict[type[CDNRecord], str] = {
+    CDNLogFileCreatedRecord: "log",
+    CDNCachedObjectsRecord: "cached",
+    CDNDomainStatusRecord: "status",
+    CDNDomainRecord: "domain",
+    CDNRecord: "other",
 }
 
 
-def _record_tag(value: Any) -> str:
+def _record_class(value: Any) -> type[CDNRecord]:
     if isinstance(value, dict):
         name = value.get("eventName", value.get("event_name"))
     else:
         name = getattr(value, "event_name", None)
-    return _TAGS.get(name, "other") if isinstance(name, str) else "other"
+    return _RECORDS.get(name, CDNRecord) if isinstance(name, str) else CDNRecord
 
 
+def _record_tag(value: Any) -> str:
+    return _TAG_OF[_record_class(value)]
+
+
+def _validate_record(value: Any, handler: ValidatorFunctionWrapHandler, info: Any) -> Any:
+    """Validate a record as the class its ``eventName`` names, so that errors carry the
+    event's own path (``events[0].eventParameter.domain``): pydantic's union validator would
+    put the member's tag in the path (``events[0].log.eventParameter.domain``)."""
+    return _record_class(value).model_validate(value, context=info.context)
+
+
+# The tagged union serves serialization and the JSON schema; validation dispatches itself.
 AnyCDNRecord = Annotated[
-    Union[
-        Annotated[CDNLogFileCreatedRecord, Tag("log")],
-        Annotated[CDNCachedObjectsRecord, Tag("cached")],
-        Annotated[CDNDomainStatusRecord, Tag("status")],
-        Annotated[CDNDomainRecord, Tag("domain")],
-        Annotated[CDNRecord, Tag("other")],
+    Annotated[
+        Union[
+            Annotated[CDNLogFileCreatedRecord, Tag("log")],
+            Annotated[CDNCachedObjectsRecord, Tag("cached")],
+            Annotated[CDNDomainStatusRecord, Tag("status")],
+            Annotated[CDNDomainRecord, Tag("domain")],
+            Annotated[CDNRecord, Tag("other")],
+        ],
+        Discriminator(_record_tag),
     ],
-    Discriminator(_record_tag),
+    WrapValidator(_validate_record),
 ]
 
 

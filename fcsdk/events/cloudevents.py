@@ -20,7 +20,7 @@ from typing import ClassVar, Generic, Optional, TypeVar
 
 from pydantic import ConfigDict
 
-from ._base import FCDateTime, FCModel, fc_config
+from ._base import FCDateTime, FCModel, NullDefault, fc_config
 
 __all__ = ["CloudEvent", "DataT"]
 
@@ -51,13 +51,15 @@ class CloudEvent(FCModel, Generic[DataT]):
 
     id: str
     source: str
-    spec_version: str = "1.0"
+    spec_version: NullDefault[str] = "1.0"
     type: str
     data_content_type: Optional[str] = None
     data_schema: Optional[str] = None
     subject: Optional[str] = None
     time: Optional[FCDateTime] = None
-    data: DataT
+    #: Optional in CloudEvents 1.0; the per-trigger records (:class:`~fcsdk.events.KafkaRecord`...)
+    #: require it, since those triggers always send it.
+    data: Optional[DataT] = None
     aliyun_account_id: Optional[str] = None
     aliyun_publish_time: Optional[FCDateTime] = None
     aliyun_original_account_id: Optional[str] = None

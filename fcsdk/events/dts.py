@@ -73,7 +73,18 @@ class DTSData(FCModel):
         return value if isinstance(value, str) else None
 
 
-#: One DTS change record as a CloudEvent.
-DTSRecord = CloudEvent[DTSData]
+class DTSRecord(CloudEvent[DTSData]):
+    """One DTS change record as a CloudEvent; ``data`` is required (the trigger always sends it).
+
+    Example:
+        >>> from fcsdk.events import DTSRecord
+        >>> DTSRecord(id="1", source="s", type="t",
+        ...           data={"operationType": "INSERT"}).data.operation_type
+        'INSERT'
+    """
+
+    data: DTSData
+
+
 #: What a DTS trigger sends (the handler receives the list).
 DTSEvent = List[DTSRecord]

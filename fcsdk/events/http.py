@@ -22,7 +22,7 @@ from typing import Any, Dict, Optional
 from pydantic import Field
 
 from ..errors import EventDecodeError
-from ._base import FCDateTime, FCModel, b64decode_field, epoch_ms_to_datetime
+from ._base import FCDateTime, FCModel, FCText, NullDefault, b64decode_field, epoch_ms_to_datetime
 
 __all__ = ["HTTPInfo", "HTTPRequestContext", "HTTPTriggerEvent"]
 
@@ -81,9 +81,9 @@ class HTTPTriggerEvent(FCModel):
     version: Optional[str] = "v1"
     raw_path: str
     body: Optional[str] = None
-    is_base64_encoded: bool = False
-    headers: Dict[str, str] = Field(default_factory=dict)
-    query_parameters: Dict[str, str] = Field(default_factory=dict)
+    is_base64_encoded: NullDefault[bool] = False
+    headers: NullDefault[Dict[str, FCText]] = Field(default_factory=dict)
+    query_parameters: NullDefault[Dict[str, FCText]] = Field(default_factory=dict)
     request_context: HTTPRequestContext
 
     @property

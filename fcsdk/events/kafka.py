@@ -21,7 +21,7 @@ from typing import Any, List, Optional
 
 from pydantic import Field
 
-from ._base import FCModel, b64decode_field, epoch_ms_to_datetime, json_or_text
+from ._base import FCModel, NullDefault, b64decode_field, epoch_ms_to_datetime, json_or_text
 from .cloudevents import CloudEvent
 
 __all__ = ["KafkaData", "KafkaEvent", "KafkaHeaders", "KafkaRecord"]
@@ -36,7 +36,7 @@ class KafkaHeaders(FCModel):
         []
     """
 
-    headers: List[Any] = Field(default_factory=list)
+    headers: NullDefault[List[Any]] = Field(default_factory=list)
     is_read_only: Optional[bool] = None
 
 
@@ -77,7 +77,17 @@ class KafkaData(FCModel):
         return epoch_ms_to_datetime(self.timestamp)
 
 
-#: One Kafka record as a CloudEvent.
-KafkaRecord = CloudEvent[KafkaData]
+class KafkaRecord(CloudEvent[KafkaData]):
+    """One Kafka record as a CloudEvent; ``data`` is required (the trigger always sends it).
+
+    Example:
+        >>> from fcsdk.events import KafkaRecord
+        >>> KafkaRecord(id="1", source="s", type="t", data={"value": "hi"}).data.value
+        'hi'
+    """
+
+    data: KafkaData
+
+
 #: What a Kafka trigger sends (the handler receives the list).
 KafkaEvent = List[KafkaRecord]

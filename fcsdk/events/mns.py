@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Dict, List, Optional
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
-from ._base import FCModel, alias, epoch_ms_to_datetime, fc_config
+from ._base import FCModel, NullDefault, alias, epoch_ms_to_datetime, fc_config
 from .cloudevents import CloudEvent
 
 __all__ = [
@@ -85,7 +85,7 @@ class MNSTopicStreamEvent(FCModel):
     """
 
     body: str
-    attrs: Dict[str, Any] = Field(default_factory=dict)
+    attrs: NullDefault[Dict[str, Any]] = Field(default_factory=dict)
 
     @property
     def attributes(self) -> Dict[str, Any]:
@@ -107,7 +107,18 @@ class MNSQueueData(FCModel):
     request_id: Optional[str] = None
 
 
-#: One MNS queue message as a CloudEvent.
-MNSQueueRecord = CloudEvent[MNSQueueData]
+class MNSQueueRecord(CloudEvent[MNSQueueData]):
+    """One MNS queue message as a CloudEvent; ``data`` is required (the trigger always sends it).
+
+    Example:
+        >>> from fcsdk.events import MNSQueueRecord
+        >>> MNSQueueRecord(id="1", source="s", type="t",
+        ...                data={"messageBody": "hi"}).data.message_body
+        'hi'
+    """
+
+    data: MNSQueueData
+
+
 #: What an MNS queue trigger sends: a list of messages (the handler receives the list).
 MNSQueueEvent = List[MNSQueueRecord]

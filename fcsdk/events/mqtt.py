@@ -15,7 +15,7 @@ from typing import Any, List, Optional
 
 from pydantic import Field
 
-from ._base import FCModel
+from ._base import FCModel, NullDefault
 
 __all__ = ["MQTTEvent", "MQTTMessage", "MQTTProps"]
 
@@ -43,7 +43,7 @@ class MQTTMessage(FCModel):
         True
     """
 
-    props: MQTTProps = Field(default_factory=MQTTProps)
+    props: NullDefault[MQTTProps] = Field(default_factory=MQTTProps)
     body: Any = None
 
 

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from pydantic import Field
 
-from ._base import FCDateTime, FCModel, alias
+from ._base import FCDateTime, FCModel, NullDefault, alias
 
 __all__ = [
     "OSSBucket",
@@ -63,7 +63,7 @@ class OSSObjectMeta(FCModel):
     """
 
     mime_type: Optional[str] = None
-    user_meta: Dict[str, Any] = Field(default_factory=dict)
+    user_meta: NullDefault[Dict[str, Any]] = Field(default_factory=dict)
 
 
 class OSSObject(FCModel):

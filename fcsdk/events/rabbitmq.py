@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import Field
 
-from ._base import FCModel
+from ._base import FCModel, NullDefault
 from .cloudevents import CloudEvent
 
 __all__ = ["RabbitMQData", "RabbitMQEnvelope", "RabbitMQEvent", "RabbitMQRecord"]
@@ -49,10 +49,20 @@ class RabbitMQData(FCModel):
 
     envelope: Optional[RabbitMQEnvelope] = None
     body: Any = None
-    props: Dict[str, Any] = Field(default_factory=dict)
+    props: NullDefault[Dict[str, Any]] = Field(default_factory=dict)
 
 
-#: One RabbitMQ message as a CloudEvent.
-RabbitMQRecord = CloudEvent[RabbitMQData]
+class RabbitMQRecord(CloudEvent[RabbitMQData]):
+    """One RabbitMQ message as a CloudEvent; ``data`` is required (the trigger always sends it).
+
+    Example:
+        >>> from fcsdk.events import RabbitMQRecord
+        >>> RabbitMQRecord(id="1", source="s", type="t", data={"body": "hi"}).data.body
+        'hi'
+    """
+
+    data: RabbitMQData
+
+
 #: What a RabbitMQ trigger sends (the handler receives the list).
 RabbitMQEvent = List[RabbitMQRecord]

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import Field
 
-from ._base import FCModel, alias
+from ._base import FCModel, NullDefault, alias
 from .cloudevents import CloudEvent
 
 __all__ = [
@@ -61,13 +61,25 @@ class RocketMQData(FCModel):
     """
 
     topic: Optional[str] = None
-    system_properties: RocketMQSystemProperties = Field(default_factory=RocketMQSystemProperties)
-    user_properties: Dict[str, Any] = Field(default_factory=dict)
+    system_properties: NullDefault[RocketMQSystemProperties] = Field(
+        default_factory=RocketMQSystemProperties
+    )
+    user_properties: NullDefault[Dict[str, Any]] = Field(default_factory=dict)
     body: Any = None
 
 
-#: One RocketMQ message as a CloudEvent.
-RocketMQRecord = CloudEvent[RocketMQData]
+class RocketMQRecord(CloudEvent[RocketMQData]):
+    """One RocketMQ message as a CloudEvent; ``data`` is required (the trigger always sends it).
+
+    Example:
+        >>> from fcsdk.events import RocketMQRecord
+        >>> RocketMQRecord(id="1", source="s", type="t", data={"body": "hi"}).data.body
+        'hi'
+    """
+
+    data: RocketMQData
+
+
 #: What an ApsaraMQ for RocketMQ trigger sends (the handler receives the list).
 RocketMQEvent = List[RocketMQRecord]
 
@@ -83,8 +95,8 @@ class SelfHostedRocketMQMessage(FCModel):
 
     msg_id: Optional[str] = None
     topic: Optional[str] = None
-    system_properties: Dict[str, Any] = Field(default_factory=dict)
-    user_properties: Dict[str, Any] = Field(default_factory=dict)
+    system_properties: NullDefault[Dict[str, Any]] = Field(default_factory=dict)
+    user_properties: NullDefault[Dict[str, Any]] = Field(default_factory=dict)
     body: Any = None
 
 

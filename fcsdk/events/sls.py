@@ -18,7 +18,7 @@ from typing import Any, Dict, Optional
 
 from pydantic import Field
 
-from ._base import FCModel
+from ._base import FCModel, NullDefault
 
 __all__ = ["SLSEvent", "SLSSource"]
 
@@ -57,7 +57,7 @@ class SLSEvent(FCModel):
         True
     """
 
-    parameter: Dict[str, Any] = Field(default_factory=dict)
+    parameter: NullDefault[Dict[str, Any]] = Field(default_factory=dict)
     source: SLSSource
     job_name: Optional[str] = None
     task_id: Optional[str] = None

@@ -19,11 +19,21 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, List, Optional, Union
 
-from pydantic import ConfigDict, Field, StrictBool, StrictBytes, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    StrictBool,
+    StrictBytes,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 from pydantic.alias_generators import to_pascal
+from typing_extensions import Annotated
 
 from ..errors import EventDecodeError, MissingDependencyError
-from ._base import FCModel, fc_config
+from ._base import FCModel, NullDefault, fc_config
 
 __all__ = [
     "TablestoreColumn",
@@ -34,8 +44,23 @@ __all__ = [
     "TablestoreValue",
 ]
 
+
+class _OneError:
+    """One error at the value's own path instead of one per union member (``Value.bool``,
+    ``Value.int``...): pydantic-core's ``custom_error_*`` on the union schema, no Python call."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return {
+            **handler(source),
+            "custom_error_type": "tablestore_value",
+            "custom_error_message": "Input should be int, str, bool, float or bytes",
+        }
+
+
 #: A Tablestore cell value, kept with its exact type (bool is not turned into int and so on).
-TablestoreValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, StrictBytes]
+TablestoreValue = Annotated[
+    Union[StrictBool, StrictInt, StrictFloat, StrictStr, StrictBytes], _OneError()
+]
 
 # Tablestore spells its fields in PascalCase; bytes values dump to JSON as base64.
 _CONFIG = fc_config(alias_generator=to_pascal, ser_json_bytes="base64")
@@ -104,7 +129,7 @@ class TablestoreRecord(FCModel):
     type: str
     info: Optional[TablestoreInfo] = None
     primary_key: List[TablestorePrimaryKeyColumn] = Field(min_length=1)
-    columns: List[TablestoreColumn] = Field(default_factory=list)
+    columns: NullDefault[List[TablestoreColumn]] = Field(default_factory=list)
 
     def primary_key_dict(self) -> dict[str, Any]:
         """The primary key as ``{column name: value}``."""
@@ -160,7 +185,7 @@ class TablestoreEvent(FCModel):
     model_config: ClassVar[ConfigDict] = _CONFIG
 
     version: Optional[str] = None
-    records: List[TablestoreRecord] = Field(default_factory=list)
+    records: NullDefault[List[TablestoreRecord]] = Field(default_factory=list)
 
     @classmethod
     def from_cbor(cls, data: Union[bytes, bytearray, memoryview]) -> TablestoreEvent:
