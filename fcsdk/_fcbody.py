@@ -62,6 +62,8 @@ def encode_body(value: Any) -> bytes:
 
     Raises:
         TypeError: for values FC cannot serialize (FC reports a ``TypeError`` too).
+        UnicodeEncodeError: for a ``str`` that is not valid Unicode text (a lone surrogate),
+            which FC's UTF-8 encoding refuses too.
 
     Example:
         >>> encode_body("é"), encode_body(b"\\x00"), encode_body(None)
@@ -70,5 +72,5 @@ def encode_body(value: Any) -> bytes:
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass")
+        return value.encode("utf-8")
     return fc_dumps(value).encode("utf-8")

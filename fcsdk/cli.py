@@ -9,6 +9,7 @@ on the parser with ``set_defaults``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from typing import Optional, Sequence
@@ -39,13 +40,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that only print (a listing, a schema): a reader leaving early (``| head``) is no
+#: failure of theirs, so they exit 0. Others exit with their own code, or 1 if it is unknown.
+_PRINT_ONLY = frozenset({"events", "schema"})
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point: parse ``argv`` and run the chosen command; returns the exit code.
+
+    Run as the program (``argv`` None: the ``fcsdk`` command, ``python -m fcsdk``), a command
+    that leaves a thread it cannot stop (``fcsdk invoke`` after a timeout, ``fcsdk serve`` after
+    its grace period) ends the process at once with its exit code, as FC ends the instance.
 
     Example:
         >>> main(["--version"])  # doctest: +SKIP
         fcsdk 0.1.0
     """
+    import os
+
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
@@ -53,13 +65,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(func(args))
-    except BrokenPipeError:  # `fcsdk events list | head`: the reader left; not an error
-        import os
-
+        code = int(func(args))
+    except BrokenPipeError:  # `fcsdk events list | head`: the reader left
         # Point stdout at devnull so that the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        code = 0 if args.command in _PRINT_ONLY else 1
+    if argv is None and getattr(args, "hard_exit", False):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,6 +68,18 @@ def test_same_module_name_from_another_code_dir_is_reloaded(tmp_path):
     assert load_handler("index.handler", str(two))(b"", None) == 2  # cached now
 
 
+@pytest.mark.parametrize("name", ["logging", "json", "http"])
+def test_imported_stdlib_module_is_never_replaced(tmp_path, name):
+    """FC's runtime has imported these already: a user file of that name does not replace them."""
+    import importlib
+
+    stdlib = importlib.import_module(name)
+    write_code(tmp_path, {f"{name}.py": "def handler(event, context):\n    return 'mine'\n"})
+    with pytest.raises(HandlerNotFoundError, match=r"already imported from .*rename your module"):
+        load_handler(f"{name}.handler", str(tmp_path))
+    assert sys.modules[name] is stdlib
+
+
 def test_decorated_handler_loads_as_is(tmp_path):
     write_code(
         tmp_path,

@@ -28,8 +28,12 @@ from tests.runtime_support import (
 
 CODE = {
     "index.py": """
-    import json, logging, time
+    import json, logging, sys, time
     logger = logging.getLogger()
+
+    class Weird(Exception):
+        def __str__(self):
+            raise RuntimeError("str fails")
 
     def handler(event, context):
         evt = json.loads(event) if event[:1] == b"{" else {}
@@ -50,6 +54,14 @@ CODE = {
             return context.request_id
         if op == "fail":
             raise KeyError("missing thing")
+        if op == "exit":
+            sys.exit(3)
+        if op == "interrupt":
+            raise KeyboardInterrupt
+        if op == "weird":
+            raise Weird()
+        if op == "surrogate":
+            raise ValueError(evt["text"].encode("latin-1").decode("utf-8", "surrogateescape"))
         return event
     """
 }
@@ -143,6 +155,53 @@ def test_function_error_is_x_fc_status_404_with_error_json(client):
     err = r.json()
     assert (err["errorType"], err["errorMessage"]) == ("KeyError", "'missing thing'")
     assert err["stackTrace"][-1][2] == "in handler"
+
+
+@pytest.mark.parametrize(
+    ("event", "error_type", "message"),
+    [
+        ({"op": "exit"}, "SystemExit", "3"),
+        ({"op": "interrupt"}, "KeyboardInterrupt", ""),
+        ({"op": "weird"}, "Weird", "<unprintable Weird object>"),
+        ({"op": "surrogate", "text": "\xff"}, "ValueError", "\udcff"),
+    ],
+)
+def test_any_handler_failure_is_fc_error_json_and_serving_goes_on(
+    client, event, error_type, message
+):
+    r = client.post("/invoke", content=json.dumps(event).encode())
+    assert (r.status_code, r.headers["x-fc-status"]) == (200, "404")
+    r.content.decode("utf-8")  # valid UTF-8, whatever the message
+    err = r.json()
+    assert (err["errorType"], err["errorMessage"]) == (error_type, message)
+    assert ctx_call(client, HEADERS).headers["x-fc-status"] == "200"
+
+
+def test_function_timeout_header_bounds_the_call(client):
+    started = time.perf_counter()
+    headers = {"x-fc-function-timeout": "0.5", "x-fc-request-id": "r-late"}
+    r = client.post("/invoke", content=b'{"op": "sleep", "s": 5}', headers=headers)
+    assert time.perf_counter() - started < 3
+    assert (r.headers["x-fc-status"], r.headers["x-fc-request-id"]) == ("404", "r-late")
+    err = r.json()
+    assert (err["errorType"], err["errorMessage"]) == (
+        "FunctionTimeoutError",
+        "Function time out after 0.5 seconds",
+    )
+    for value in ("abc", "inf", "-1", "0"):  # not a timeout: the call runs to its end
+        headers = {**HEADERS, "x-fc-function-timeout": value}
+        r = client.post("/invoke", content=b'{"op": "sleep", "s": 0.1}', headers=headers)
+        assert r.headers["x-fc-status"] == "200", value
+
+
+def test_utf8_header_values_are_read_as_utf8(client):
+    rid = "réq-✓".encode()
+    r = client.post("/invoke", content=b'{"op": "ctx"}', headers={"x-fc-request-id": rid})
+    assert r.json()["rid"] == "réq-✓"
+    assert dict(r.headers.raw)[b"x-fc-request-id"] == rid
+    r = client.post("/invoke", content=b'{"op": "ctx"}', headers={"x-fc-request-id": b"r\xe9q"})
+    assert r.json()["rid"] == "r\xe9q"  # not UTF-8: latin-1, byte for byte
+    assert dict(r.headers.raw)[b"x-fc-request-id"] == b"r\xe9q"
 
 
 def test_unknown_path_and_wrong_method(client):
@@ -293,6 +352,48 @@ def test_sigterm_finishes_in_flight_runs_pre_stop_and_exits_0(tmp_path):
         srv.stop()
 
 
+def test_grace_period_over_ends_the_process_despite_a_stuck_handler(tmp_path):
+    code = write_code(tmp_path, {"index.py": CODE["index.py"]})
+    srv = ServeProcess(code, "index.handler", "--graceful-timeout", "1")
+    try:
+
+        async def run():
+            async with httpx.AsyncClient(base_url=srv.url, timeout=60) as c:
+                body = json.dumps({"op": "sleep", "s": 60}).encode()
+                task = asyncio.ensure_future(c.post("/invoke", content=body))
+                await asyncio.sleep(0.4)
+                srv.proc.terminate()
+                started = time.perf_counter()
+                return started, await task
+
+        started, r = asyncio.run(run())
+        assert (r.status_code, r.headers["x-fc-status"]) == (200, "404")
+        assert "Process exited unexpectedly" in r.json()["errorMessage"]
+        assert srv.proc.wait(20) == 0
+        assert time.perf_counter() - started < 15
+        assert "1 invocation(s) still running" in srv.log()
+    finally:
+        srv.stop()
+
+
+def test_handler_named_like_a_stdlib_module_resolves_to_it_as_on_fc(tmp_path):
+    """uvicorn has imported the standard library's http; FC's runtime has its modules too."""
+    code = write_code(tmp_path, {"http.py": "def handler(event, context):\n    return 'mine'\n"})
+    srv = ServeProcess(code, "http.handler")
+    try:
+        with httpx.Client(base_url=srv.url, timeout=30) as c:
+            for _ in range(2):
+                r = c.post("/invoke", content=b"{}")
+                assert r.headers["x-fc-status"] == "404"
+                err = r.json()
+                assert err["errorType"] == "HandlerNotFound"
+                assert "already imported" in err["errorMessage"]
+                assert "rename your module" in err["errorMessage"]
+        assert "Traceback" not in srv.log()
+    finally:
+        srv.stop()
+
+
 def test_load_failure_is_reported_on_every_invoke(tmp_path):
     write_code(tmp_path, {"broken.py": "def handler(event, context)\n    pass\n"})
     app = CustomRuntimeApp("broken.handler", str(tmp_path))
@@ -376,7 +477,11 @@ def test_any_header_values_give_a_well_formed_answer(echo_app, headers):
     assert out_headers[b"x-fc-status"] == b"200", body
     rid, memory, *_ = json.loads(body)
     assert rid.strip()
-    assert out_headers[b"x-fc-request-id"].decode("latin-1") == rid
+    raw_rid = out_headers[b"x-fc-request-id"]
+    try:
+        assert raw_rid.decode("utf-8") == rid
+    except UnicodeDecodeError:
+        assert raw_rid.decode("latin-1") == rid
     assert memory is None or isinstance(memory, int)
 
 

@@ -3,11 +3,19 @@
 ``fcsdk invoke index.handler --event '{"key": "value"}'`` runs the handler once as FC's built-in
 runtime would and prints the body alone on stdout (pipe it to ``jq``); logs, the
 ``FC Invoke Start/End RequestId`` markers and a duration summary go to stderr. A function error
-prints FC's error JSON and exits 1. ``--trigger oss --trigger-option bucket=b`` sends fcsdk's
-sample event of a trigger instead of ``--event`` (``fcsdk events list`` shows the options).
+prints FC's error JSON and exits 1; a usage error (bad option, setting or event source) prints
+one line and exits 2. ``--timeout`` covers loading the handler's module and the call, as on FC
+(the initializer has its own ``--initialization-timeout``); a late call is FC's timeout error,
+exit code 1, and since Python cannot stop the late thread the process then ends at once
+(``os._exit``), as FC ends the instance. ``--trigger oss --trigger-option bucket=b`` sends
+fcsdk's sample event of a trigger instead of ``--event`` (``fcsdk events list`` shows the
+options).
 
 ``fcsdk serve index.handler`` serves FC's custom-runtime protocol on ``--port``, else
-``FC_CUSTOM_LISTEN_PORT``, else 9000.
+``FC_CUSTOM_LISTEN_PORT``, else 9000. A valid ``x-fc-function-timeout`` header bounds each
+call. On SIGTERM it waits for in-flight invocations (at most ``--graceful-timeout`` seconds),
+runs PreStop and exits; invocations still running after the grace period are abandoned and the
+process ends at once.
 
 Example:
     >>> import argparse
@@ -21,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
+import time
 import uuid
 from typing import IO, Any, Iterator, Optional
 
@@ -71,7 +81,18 @@ def add_parser(subparsers: Any) -> None:
     inv.add_argument("--region", default=None, help="context.region (default: $FC_REGION)")
     inv.add_argument("--function-name", default=None, help="context.function.name")
     inv.add_argument("--memory", type=int, default=512, help="memory size in MB (default 512)")
-    inv.add_argument("--timeout", type=float, default=60.0, help="seconds (default 60)")
+    inv.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds for loading the module and the call (default 60)",
+    )
+    inv.add_argument(
+        "--initialization-timeout",
+        type=float,
+        default=None,
+        help="seconds for the initializer (FC's initializationTimeout; default: --timeout)",
+    )
     inv.add_argument("--account-id", default=None, help="context.account_id")
     inv.add_argument("--request-id", default=None, help="the request id (default: a new UUID)")
     inv.add_argument(
@@ -142,6 +163,45 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _error(message: str) -> int:
     print(f"fcsdk: {message}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _bad_seconds(option: str, value: Optional[float], *, zero: bool = False) -> Optional[str]:
+    """The usage error for a timeout option that is not a finite positive number (or 0)."""
+    if value is None or (math.isfinite(value) and (value > 0 or (zero and value == 0))):
+        return None
+    return f"{option} must be a finite number of seconds above 0{' or 0' if zero else ''}"
+
+
+def _setup_logging(fmt: Optional[str]) -> Optional[str]:
+    """Configure fcsdk's log handler; the usage error for a bad format, else None."""
+    from ..errors import ConfigurationError
+    from ..logging import setup
+
+    try:
+        setup(fmt, stream=sys.stderr)
+    except ConfigurationError as exc:
+        return str(exc)
+    return None
+
+
+def _end_process_after(args: argparse.Namespace) -> None:
+    """Ask :func:`fcsdk.cli.main` to end the process at once after the command: a thread that
+    cannot be stopped (a late handler) would keep it alive."""
+    args.hard_exit = True
+
+
+def _write_body(out: IO[bytes], body: bytes) -> None:
+    """Write the body to the real stdout; a reader that left (``| head -c 10``) is not an
+    error of the command: the rest goes to /dev/null and the exit code stays the function's."""
+    try:
+        out.write(body)
+        if os.isatty(out.fileno()):
+            out.write(b"\n")
+        out.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
 
 
 def _trigger_event(name: str, options: list[str]) -> bytes:
@@ -236,19 +296,23 @@ def run_invoke(args: argparse.Namespace) -> int:
     """``fcsdk invoke``: returns 0 on success, 1 on a function error, 2 on a usage error."""
     from ..credentials import Credentials
     from ..lifecycle import find_hooks
-    from ..logging import setup
     from .errors import HandlerLoadError
-    from .invoke import call_handler, error_body
+    from .invoke import TimedOut, call_handler, error_body, run_timed, timeout_error
     from .loader import load_handler
     from .native import native_context, shape_of
 
+    bad = _bad_seconds("--timeout", args.timeout) or _bad_seconds(
+        "--initialization-timeout", args.initialization_timeout
+    )
+    if bad:
+        return _error(bad)
     try:
         event = _read_event(args)
     except (OSError, LookupError, ValueError) as exc:
         return _error(str(exc))
-    if args.timeout is not None and args.timeout <= 0:
-        return _error("--timeout must be positive")
-    setup(args.log_format, stream=sys.stderr)
+    bad = _setup_logging(args.log_format)
+    if bad:
+        return _error(bad)
     import logging
 
     log = logging.getLogger("fcsdk.runtime")
@@ -269,7 +333,8 @@ def run_invoke(args: argparse.Namespace) -> int:
         env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = creds.access_key_secret
         env["ALIBABA_CLOUD_SECURITY_TOKEN"] = creds.security_token
     rid = args.request_id or str(uuid.uuid4())
-    timeout = args.timeout
+    timeout: float = args.timeout
+    init_timeout: float = args.initialization_timeout or timeout
     ctx_args: dict[str, Any] = {
         "credentials": creds,
         "function_name": name,
@@ -284,31 +349,56 @@ def run_invoke(args: argparse.Namespace) -> int:
     def on_timeout(stacks: str) -> None:
         log.error("Function time out after %gs; thread stacks:\n%s", timeout, stacks)
 
+    def load() -> tuple[Any, Any]:
+        func = load_handler(args.handler, code_dir)
+        hook = load_handler(args.initializer, code_dir) if args.initializer else None
+        if hook is None and not args.no_initializer:  # @fc.initializer in the module
+            module = sys.modules.get(getattr(func, "__module__", None) or "")
+            hook = find_hooks(module).get("initializer") if module is not None else None
+        return func, hook
+
     with _environ(env), _stdout_to_stderr() as out:
+        started = time.monotonic()
         try:
-            func = load_handler(args.handler, code_dir)
-            hook = load_handler(args.initializer, code_dir) if args.initializer else None
-            if hook is None and not args.no_initializer:  # @fc.initializer in the module
-                module = sys.modules.get(getattr(func, "__module__", None) or "")
-                hook = find_hooks(module).get("initializer") if module is not None else None
+            # On FC the module is imported within the invocation (or the initialization): its
+            # import counts against the timeout.
+            loaded = run_timed(load, timeout, "fc-load")
         except HandlerLoadError as exc:
             log.error("cannot load %s: %s: %s", args.handler, exc.error_type, exc)
-            out.write(error_body(exc.to_dict()))
+            _write_body(out, error_body(exc.to_dict()))
             return EXIT_FUNCTION_ERROR
+        if isinstance(loaded, TimedOut):
+            from .invoke import thread_stacks
+
+            on_timeout(thread_stacks())
+            _write_body(out, error_body(timeout_error(timeout)))
+            _end_process_after(args)
+            return EXIT_FUNCTION_ERROR
+        func, hook = loaded
+        load_seconds = time.monotonic() - started
         if hook is not None:
             init_native = native_context(args.runtime, request_id=str(uuid.uuid4()), **ctx_args)
             init_rid = init_native.request_id
             print(f"FC Initialize Start RequestId: {init_rid}", file=sys.stderr)
             init = call_handler(
-                lambda _e, c: hook(c), b"", init_native, timeout=timeout, on_timeout=on_timeout
+                lambda _e, c: hook(c), b"", init_native, timeout=init_timeout, on_timeout=on_timeout
             )
             print(f"FC Initialize End RequestId: {init_rid}", file=sys.stderr)
             if init.error is not None:
-                out.write(init.body)
+                _write_body(out, init.body)
+                if init.timed_out:
+                    _end_process_after(args)
                 return EXIT_FUNCTION_ERROR
         native = native_context(args.runtime, request_id=rid, **ctx_args)
         print(f"FC Invoke Start RequestId: {rid}", file=sys.stderr)
-        result = call_handler(func, event, native, timeout=timeout, on_timeout=on_timeout)
+        result = call_handler(
+            func,
+            event,
+            native,
+            timeout=max(timeout - load_seconds, 0.0),
+            on_timeout=on_timeout,
+            reported_timeout=timeout,
+        )
         print(f"FC Invoke End RequestId: {rid}", file=sys.stderr)
         memory = _max_memory_mb()
         used = f", Max Memory Used: {memory:.2f} MB" if memory is not None else ""
@@ -316,9 +406,9 @@ def run_invoke(args: argparse.Namespace) -> int:
             f"Duration: {result.duration_ms:.2f} ms, Memory Size: {args.memory} MB{used}",
             file=sys.stderr,
         )
-        out.write(result.body)
-        if os.isatty(out.fileno()):
-            out.write(b"\n")
+        _write_body(out, result.body)
+        if result.timed_out:
+            _end_process_after(args)
     return 0 if result.ok else EXIT_FUNCTION_ERROR
 
 
@@ -333,7 +423,6 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     import signal
 
-    from ..logging import setup
     from .server import CustomRuntimeApp
 
     port = args.port
@@ -344,7 +433,10 @@ def run_serve(args: argparse.Namespace) -> int:
         port = int(raw) if raw else 9000
     if args.workers < 1 or args.max_body_size < 0:
         return _error("--workers must be at least 1 and --max-body-size not negative")
-    setup(args.log_format, stream=sys.stderr)
+    bad = _bad_seconds("--graceful-timeout", args.graceful_timeout, zero=True)
+    bad = bad or _setup_logging(args.log_format)
+    if bad:
+        return _error(bad)
     app = CustomRuntimeApp(
         args.handler,
         os.path.abspath(args.code_dir),
@@ -364,7 +456,7 @@ def run_serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=args.access_log,
         timeout_graceful_shutdown=(
-            int(args.graceful_timeout) if args.graceful_timeout is not None else None
+            math.ceil(args.graceful_timeout) if args.graceful_timeout is not None else None
         ),
         server_header=False,
     )
@@ -382,6 +474,17 @@ def run_serve(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         app.close()
+    busy = app.busy
+    if busy:
+        # Past the grace period: FC ends the instance. Python cannot stop the handler threads,
+        # which would keep the process alive, so fcsdk.cli ends it at once.
+        import logging
+
+        logging.getLogger("fcsdk.runtime").warning(
+            "fcsdk serve: exiting with %d invocation(s) still running after --graceful-timeout",
+            busy,
+        )
+        _end_process_after(args)
     if not server.started:
         return EXIT_FUNCTION_ERROR
     return 130 if signal.SIGINT in received else 0

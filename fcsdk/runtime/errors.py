@@ -21,9 +21,18 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+import os
 from typing import Any, ClassVar, Optional
 
 from ..errors import FCError
+
+#: Frames of files under these folders are left out of FC's ``stackTrace``: fcsdk's own and
+#: importlib's, which only say how the handler was reached.
+_HIDDEN_DIRS = (
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+    os.path.dirname(os.path.abspath(importlib.__file__ or "importlib")) + os.sep,
+)
 
 __all__ = [
     "HandlerLoadError",
@@ -132,7 +141,8 @@ class HandlerNotFoundError(HandlerLoadError):
 
 def stack_trace(tb: Any, *, skip: tuple[str, ...] = ()) -> list[list[str]]:
     """FC's ``stackTrace``: ``[[file, "line N", "in func", source], ...]`` for a traceback,
-    leaving out importlib's frozen frames and frames whose file starts with a prefix in ``skip``.
+    leaving out fcsdk's and importlib's frames (frozen ones too) and frames whose file starts
+    with a prefix in ``skip``.
 
     Example:
         >>> import sys
@@ -148,7 +158,7 @@ def stack_trace(tb: Any, *, skip: tuple[str, ...] = ()) -> list[list[str]]:
     out: list[list[str]] = []
     for frame in traceback.extract_tb(tb):
         name = frame.filename
-        if name.startswith("<frozen ") or (skip and name.startswith(skip)):
+        if name.startswith(("<frozen ", *_HIDDEN_DIRS, *skip)):
             continue
         out.append([name, f"line {frame.lineno}", f"in {frame.name}", (frame.line or "").strip()])
     return out

@@ -23,13 +23,12 @@ from __future__ import annotations
 import contextvars
 import inspect
 import json
-import os
 import sys
 import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, TypeVar, Union
 
 from .._fcbody import encode_body, fc_dumps
 from ..context import Context
@@ -42,16 +41,40 @@ __all__ = [
     "encode_body",
     "error_body",
     "error_json",
+    "exc_message",
     "fc_dumps",
+    "run_timed",
     "thread_stacks",
+    "timeout_error",
 ]
 
-_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+T = TypeVar("T")
+
+#: Exceptions a handler may raise that are reported as function errors (FC's runtime reports
+#: ``sys.exit()`` and ``KeyboardInterrupt`` raised by a handler too; fcsdk keeps serving).
+HANDLER_ERRORS = (Exception, SystemExit, KeyboardInterrupt)
+
+
+def exc_message(exc: BaseException) -> str:
+    """``str(exc)``, or ``<unprintable X object>`` when the exception's ``__str__`` fails.
+
+    Example:
+        >>> class Weird(Exception):
+        ...     def __str__(self):
+        ...         raise RuntimeError
+        >>> exc_message(Weird()), exc_message(ValueError("x"))
+        ('<unprintable Weird object>', 'x')
+    """
+    try:
+        return str(exc)
+    except Exception:
+        return f"<unprintable {type(exc).__name__} object>"
 
 
 def error_json(exc: BaseException, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """FC's error JSON for an exception raised by a handler (or a load error); the stack
-    leaves out this package's frames and those of files starting with a prefix in ``skip``.
+    leaves out fcsdk's own frames, importlib's, and those of files starting with a prefix in
+    ``skip``.
 
     Example:
         >>> error_json(ValueError("bad order"))["errorType"]
@@ -60,20 +83,36 @@ def error_json(exc: BaseException, *, skip: tuple[str, ...] = ()) -> dict[str, A
     if isinstance(exc, HandlerLoadError):
         return exc.to_dict()
     return {
-        "errorMessage": str(exc),
+        "errorMessage": exc_message(exc),
         "errorType": type(exc).__name__,
-        "stackTrace": stack_trace(exc.__traceback__, skip=(_RUNTIME_DIR, *skip)),
+        "stackTrace": stack_trace(exc.__traceback__, skip=skip),
     }
 
 
 def error_body(error: dict[str, Any]) -> bytes:
-    """The response body for FC's error JSON (UTF-8, compact key order kept).
+    """The response body for FC's error JSON: UTF-8, key order kept. Text that UTF-8 cannot
+    encode (a lone surrogate, e.g. from bytes decoded with ``surrogateescape``) is written as
+    its JSON escape (``\\udcff``), so any message gives valid JSON that reads back the same.
 
     Example:
-        >>> error_body({"errorMessage": "x", "errorType": "E", "stackTrace": []})
-        b'{"errorMessage": "x", "errorType": "E", "stackTrace": []}'
+        >>> error_body({"errorMessage": "é\\udcff", "errorType": "E", "stackTrace": []})
+        b'{"errorMessage": "\\xc3\\xa9\\\\udcff", "errorType": "E", "stackTrace": []}'
     """
-    return json.dumps(error, ensure_ascii=False, default=str).encode("utf-8")
+    return json.dumps(error, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace")
+
+
+def timeout_error(seconds: float) -> dict[str, Any]:
+    """FC's error JSON for a call that outlived its timeout.
+
+    Example:
+        >>> timeout_error(3)["errorMessage"]
+        'Function time out after 3 seconds'
+    """
+    return {
+        "errorMessage": f"Function time out after {seconds:g} seconds",
+        "errorType": "FunctionTimeoutError",
+        "stackTrace": [],
+    }
 
 
 @dataclass
@@ -140,6 +179,50 @@ def thread_stacks(skip_current: bool = True) -> str:
     return "\n".join(parts)
 
 
+class TimedOut:
+    """What :func:`run_timed` returns for a call still running after its timeout.
+
+    Attributes:
+        thread: the thread still running the call (Python cannot stop it; FC would kill the
+            instance).
+    """
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self.thread = thread
+
+
+def run_timed(fn: Callable[[], T], timeout: float, name: str = "fc-call") -> Union[T, TimedOut]:
+    """Run ``fn()`` in a daemon thread (with the caller's context variables) for at most
+    ``timeout`` seconds: its value, or :class:`TimedOut` when it is late. An exception ``fn``
+    raises is raised here.
+
+    Example:
+        >>> run_timed(lambda: 1 + 1, 5)
+        2
+        >>> import time
+        >>> isinstance(run_timed(lambda: time.sleep(1), 0.01), TimedOut)
+        True
+    """
+    outcome: list[Any] = []
+    cvars = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            outcome.append((True, cvars.run(fn)))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        return TimedOut(thread)
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
 def call_handler(
     func: Callable[..., Any],
     event: bytes,
@@ -148,14 +231,17 @@ def call_handler(
     context: Optional[Context] = None,
     timeout: Optional[float] = None,
     on_timeout: Optional[Callable[[str], None]] = None,
+    reported_timeout: Optional[float] = None,
 ) -> InvokeResult:
     """Call ``func(event, native)`` like FC's runtime and return the FC body or error JSON.
 
     The invocation's :class:`fcsdk.Context` (``context``, else built from ``native``) is set in
     :data:`fcsdk.logging.current_context` during the call, so log lines carry its request id.
+    An exception (``sys.exit()`` and ``KeyboardInterrupt`` included) becomes FC's error JSON.
     With ``timeout`` the call runs in a daemon thread; when it is late the result is FC's
-    timeout error (the thread is left to finish: Python cannot kill a thread, FC kills the
-    instance), and ``on_timeout`` receives the stacks of every thread.
+    timeout error naming ``reported_timeout`` (default ``timeout``) seconds (the thread is
+    left to finish: Python cannot kill a thread, FC kills the instance; see
+    :attr:`InvokeResult.timed_out`), and ``on_timeout`` receives the stacks of every thread.
 
     Example:
         >>> import time
@@ -168,38 +254,18 @@ def call_handler(
     ctx = context if context is not None else Context.of(native)
     rid = ctx.request_id
     started = time.perf_counter()
-    if timeout is None:
-        try:
+    try:
+        if timeout is None:
             body = _run(func, event, native, ctx)
-        except Exception as exc:
-            return _failure(exc, rid, started)
-        return InvokeResult(rid, body, None, False, (time.perf_counter() - started) * 1000)
-
-    outcome: list[Any] = []
-    cvars = contextvars.copy_context()
-
-    def target() -> None:
-        try:
-            outcome.append(cvars.run(_run, func, event, native, ctx))
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=target, name=f"fc-invoke-{rid}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        if on_timeout is not None:
-            on_timeout(thread_stacks())
-        seconds = f"{timeout:g}"
-        err = {
-            "errorMessage": f"Function time out after {seconds} seconds",
-            "errorType": "FunctionTimeoutError",
-            "stackTrace": [],
-        }
-        return InvokeResult(rid, error_body(err), err, True, (time.perf_counter() - started) * 1000)
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        if not isinstance(result, Exception):
-            raise result
-        return _failure(result, rid, started)
-    return InvokeResult(rid, result, None, False, (time.perf_counter() - started) * 1000)
+        else:
+            late = run_timed(lambda: _run(func, event, native, ctx), timeout, f"fc-invoke-{rid}")
+            if isinstance(late, TimedOut):
+                if on_timeout is not None:
+                    on_timeout(thread_stacks())
+                err = timeout_error(timeout if reported_timeout is None else reported_timeout)
+                elapsed = (time.perf_counter() - started) * 1000
+                return InvokeResult(rid, error_body(err), err, True, elapsed)
+            body = late
+    except HANDLER_ERRORS as exc:
+        return _failure(exc, rid, started)
+    return InvokeResult(rid, body, None, False, (time.perf_counter() - started) * 1000)

@@ -80,21 +80,32 @@ def _under(path: Optional[str], directory: str) -> bool:
     return bool(path) and os.path.abspath(str(path)).startswith(directory + os.sep)
 
 
+#: Top-level modules this loader imported, by name: the only ones it may replace later.
+_imported: dict[str, Any] = {}
+
+
 def _forget_foreign(module: str, directory: str) -> None:
-    """Drop ``module`` (and its package) from ``sys.modules`` when it came from elsewhere, so that
-    loading ``index`` from one code directory after another gets the right file."""
+    """Drop ``module`` (and its package) from ``sys.modules`` when this loader imported it
+    earlier from another code directory, so that loading ``index`` from one code directory after
+    another gets the right file. Modules imported otherwise (the standard library's ``http`` or
+    ``logging``, site-packages, the runtime's own) stay: a handler module of the same name then
+    resolves to them, as it does on FC, whose runtime has imported them already."""
     top = module.split(".")[0]
     existing = sys.modules.get(top)
-    if existing is None:
+    if existing is None or _imported.get(top) is not existing:
         return
     file = getattr(existing, "__file__", None)
     paths = list(getattr(existing, "__path__", None) or [])
     if _under(file, directory) or any(_under(os.path.join(p, "x"), directory) for p in paths):
         return
-    if file is None and not paths:  # built-in module: leave it, the import reports the clash
-        return
     for key in [k for k in sys.modules if k == top or k.startswith(top + ".")]:
         del sys.modules[key]
+    del _imported[top]
+
+
+def _origin(module: Any) -> str:
+    file = getattr(module, "__file__", None)
+    return str(file) if file else "built-in"
 
 
 def _put_first(path: str) -> None:
@@ -146,8 +157,9 @@ def load_handler(name: str, code_dir: str = ".") -> Callable[..., Any]:
     """Import ``name`` (``module.function``) from ``code_dir`` and return the function.
 
     ``code_dir`` (and a sub-folder named in ``name``) is put first on ``sys.path``, as FC puts its
-    code directory. A module of the same name imported earlier from another directory is
-    replaced.
+    code directory. A module of the same name that this function imported earlier from another
+    directory is replaced; any other module already imported under that name (the standard
+    library's ``logging``, say) is used as it is, as on FC.
 
     Raises:
         InvalidHandlerNameError: ``name`` is not ``module.function``.
@@ -174,13 +186,26 @@ def load_handler(name: str, code_dir: str = ".") -> Callable[..., Any]:
             _put_first(search_dir)
         importlib.invalidate_caches()
         _forget_foreign(parsed.module, search_dir)
+        top = parsed.module.split(".")[0]
+        preloaded = sys.modules.get(top)
         module = _import(parsed.module, search_dir, where)
+        if preloaded is None and top in sys.modules:
+            _imported[top] = sys.modules[top]
+    # A module of that name imported before (e.g. the standard library's): FC's runtime would
+    # resolve the handler to it too. Say so when it is not the user's file.
+    foreign = "" if _under(getattr(module, "__file__", None), base) else _origin(module)
     try:
         func = getattr(module, parsed.function)
     except AttributeError:
+        clash = (
+            f"; {parsed.module!r} is the module already imported from {foreign}, not a file of "
+            "the code directory: rename your module"
+            if foreign
+            else ""
+        )
         raise HandlerNotFoundError(
             f"module {parsed.module!r} has no function {parsed.function!r} "
-            f"(handler {name.strip()!r})"
+            f"(handler {name.strip()!r}){clash}"
         ) from None
     if not callable(func):
         raise HandlerNotFoundError(

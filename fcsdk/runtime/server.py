@@ -10,6 +10,10 @@ The answer is HTTP 200 with ``x-fc-status: 200`` and the FC body, or ``x-fc-stat
 error JSON when the function (or its loading, or its initializer) failed. Handlers run in a pool
 of worker threads, so a slow handler does not hold up the others (FC instance concurrency).
 Bodies above ``max_body_size`` get 413; unknown paths 404; wrong methods 405 (JSON bodies).
+A valid ``x-fc-function-timeout`` (``x-fc-initialization-timeout`` for the initializer) bounds
+the call: a late one answers FC's ``FunctionTimeoutError`` (``x-fc-status: 404``) and frees its
+worker (the late thread runs on: Python cannot stop it). Header values are read as UTF-8, or
+latin-1 when they are not UTF-8.
 
 Decorated handlers receive the :class:`fcsdk.Context` of the headers; raw FC handlers a
 native-like context of shape A (``context.credentials.access_key_id`` works), so any FC Python
@@ -25,8 +29,10 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import math
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +65,32 @@ log = logging.getLogger("fcsdk.runtime")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def _header_text(value: bytes) -> str:
+    """A header value as text: UTF-8 when it is, else latin-1 (every byte kept)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def _seconds(ctx: Context, header: str) -> Optional[float]:
+    """A timeout header as seconds; None when absent or not a finite positive number."""
+    raw = (ctx.raw or {}).get(header)
+    try:
+        value = float(str(raw).strip()) if raw is not None else math.nan
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def _fc_headers(ctx: Context, ok: bool, sent: Optional[bytes]) -> tuple[tuple[bytes, bytes], ...]:
+    """``x-fc-request-id`` (the bytes the request ``sent``, when they are its id) and
+    ``x-fc-status``."""
+    rid = ctx.request_id
+    data = sent if sent is not None and _header_text(sent) == rid else rid.encode("utf-8")
+    return ((b"x-fc-request-id", data), (b"x-fc-status", b"200" if ok else b"404"))
 
 
 def _http_error(status: int, error_type: str, message: str) -> tuple[int, bytes]:
@@ -134,11 +166,18 @@ class CustomRuntimeApp:
             "initializer" not in self._hooks and "initializer" not in self._hook_errors
         )
         self._stopped = False
+        self._busy = 0
+        self._busy_lock = threading.Lock()
 
     @property
     def hooks(self) -> dict[str, Callable[..., Any]]:
         """The lifecycle hooks in use, by kind."""
         return dict(self._hooks)
+
+    @property
+    def busy(self) -> int:
+        """Invocations and hooks running in the worker threads now."""
+        return self._busy
 
     def close(self) -> None:
         """Release the worker threads (a late handler thread is left to finish)."""
@@ -188,20 +227,39 @@ class CustomRuntimeApp:
             return await self._respond(
                 send, status, body, json_body=True, extra=((b"allow", method.encode()),)
             )
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = {k.decode("latin-1").lower(): _header_text(v) for k, v in scope["headers"]}
         event = await self._read_body(headers, receive, send) if method == "POST" else b""
         if event is None:
             return None
         ctx = Context.from_headers(headers)
+        sent_rid = dict(scope["headers"]).get(b"x-fc-request-id")
         if kind == "invoke":
-            result = await self._invoke(event, ctx)
+            try:
+                result = await self._invoke(event, ctx)
+            except asyncio.CancelledError:  # shutting down past --graceful-timeout
+                gone = {
+                    "errorMessage": "Process exited unexpectedly before completing request "
+                    "(fcsdk serve stopped after its --graceful-timeout)",
+                    "errorType": "UnhandledInvocationError",
+                    "stackTrace": [],
+                }
+                result = InvokeResult(ctx.request_id, error_body(gone), gone)
+                with contextlib.suppress(Exception):
+                    await self._respond(
+                        send,
+                        200,
+                        result.body,
+                        json_body=True,
+                        extra=_fc_headers(ctx, False, sent_rid),
+                    )
+                raise
             body, ok = result.body, result.ok
         else:
             err = await self._lifecycle(kind, ctx)
             body, ok = (b"", True) if err is None else (error_body(err), False)
-        rid = ctx.request_id.encode("latin-1", "replace")
-        extra = ((b"x-fc-request-id", rid), (b"x-fc-status", b"200" if ok else b"404"))
-        return await self._respond(send, 200, body, json_body=not ok, extra=extra)
+        return await self._respond(
+            send, 200, body, json_body=not ok, extra=_fc_headers(ctx, ok, sent_rid)
+        )
 
     async def _read_body(
         self, headers: dict[str, str], receive: Receive, send: Send
@@ -283,12 +341,26 @@ class CustomRuntimeApp:
             self._executor, self._call, func, event, self._argument(func, ctx), ctx
         )
 
+    def _count(self, step: int) -> None:
+        with self._busy_lock:
+            self._busy += step
+
     def _call(self, func: Callable[..., Any], event: bytes, arg: Any, ctx: Context) -> InvokeResult:
+        self._count(1)
+        try:
+            return self._call_counted(func, event, arg, ctx)
+        finally:
+            self._count(-1)
+
+    def _call_counted(
+        self, func: Callable[..., Any], event: bytes, arg: Any, ctx: Context
+    ) -> InvokeResult:
         rid = ctx.request_id
         extra = {"request_id": rid}
         if self.invoke_log:
             log.info("FC Invoke Start RequestId: %s", rid, extra=extra)
-        result = call_handler(func, event, arg, context=ctx)
+        timeout = _seconds(ctx, "x-fc-function-timeout")
+        result = call_handler(func, event, arg, context=ctx, timeout=timeout)
         if result.error is not None:
             log.error(
                 "FC Invoke Error RequestId: %s %s: %s",
@@ -331,7 +403,14 @@ class CustomRuntimeApp:
         arg = self._argument(hook, ctx)
         extra = {"request_id": ctx.request_id}
         log.info("FC %s Start RequestId: %s", kind, ctx.request_id, extra=extra)
-        result = call_handler(lambda _event, context: hook(context), b"", arg, context=ctx)
+        timeout = _seconds(ctx, "x-fc-initialization-timeout") if kind == "initializer" else None
+        self._count(1)
+        try:
+            result = call_handler(
+                lambda _event, context: hook(context), b"", arg, context=ctx, timeout=timeout
+            )
+        finally:
+            self._count(-1)
         if result.error is not None:
             log.error(
                 "FC %s failed RequestId: %s %s: %s",
