@@ -67,11 +67,14 @@ _FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
 
 
 def _flag(data: dict[str, Any], key: str) -> bool:
-    """``data[key]`` read as pydantic reads a ``bool`` (absent: False), as the event models do.
+    """``data[key]`` read as pydantic reads a ``bool`` (absent or null: False), as the event
+    models do.
 
     FC sends a JSON boolean; ``"true"`` / ``"false"`` (any case), ``1`` / ``0`` are accepted too.
     """
-    value = data.get(key, False)
+    value = data.get(key)
+    if value is None:
+        return False
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
