@@ -283,8 +283,10 @@ def check_finite(
         ...     print(exc)
         event JSON has NaN at items[0].price, which JSON does not allow (M needs a number or null)
     """
-    if isinstance(data, bytes):
-        if b"NaN" not in data and b"Infinity" not in data:
+    if isinstance(data, bytes):  # single-byte searches (memchr) first: they are nearly free
+        if (78 not in data and 73 not in data) or (  # b"N", b"I": plain memchr
+            b"NaN" not in data and b"Infinity" not in data
+        ):
             return
     elif "NaN" not in data and "Infinity" not in data:
         return
@@ -390,10 +392,30 @@ def make_decoder(
         """For the wrapper's fast path: classify a failed ``validate_json(event)``."""
         return decode_failure(exc, event, title, include_input=include_input)
 
-    # The wrapper's fast path (see fcsdk._handler): validate_json straight on FC's bytes.
+    # The wrapper's fast path (see fcsdk._handler): validate_json straight on FC's bytes, with
+    # the NaN/Infinity check only where the model can hold a float (elsewhere pydantic rejects
+    # those tokens itself, with the field's path).
     decode.fast_json = validate_json  # type: ignore[attr-defined]
+    decode.finite_check = _may_hold_float(adapter)  # type: ignore[attr-defined]
     decode.fail = fail  # type: ignore[attr-defined]
     return decode
+
+
+def _may_hold_float(adapter: TypeAdapter[Any]) -> bool:
+    """Whether any part of the adapter's schema accepts a float (``float``, ``Any``): only
+    there can JSON's forbidden ``NaN``/``Infinity`` tokens get through validation."""
+    stack: list[Any] = [adapter.core_schema]
+    seen = 0
+    while stack and seen < 100_000:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, dict):
+            if item.get("type") in ("float", "any", "complex"):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return bool(stack)  # a schema too large to walk: check, to be safe
 
 
 def build_adapter(model: Any) -> TypeAdapter[Any]:

@@ -198,6 +198,7 @@ def _make_wrapper(
     # The adapter's validate_json for the common case (bytes from FC, no envelope): called
     # directly; any failure goes through the full decoder, which classifies it precisely.
     fast = getattr(decoder, "fast_json", None)
+    finite_check = getattr(decoder, "finite_check", True)
     fail: Callable[[BaseException, Any], BaseException] = getattr(decoder, "fail", _unchanged)
     plain = encoder is encode_result
 
@@ -216,8 +217,9 @@ def _make_wrapper(
                     fast is not None
                     and type(event) is bytes
                     and event
-                    and b"NaN" not in event  # JSON's forbidden tokens take the full path
-                    and b"Infinity" not in event
+                    # Possible NaN/Infinity tokens take the full path, which rejects them. An
+                    # int operand makes `in` a plain memchr (a bytes operand costs ~5x more).
+                    and (not finite_check or (_N not in event and _I not in event))
                 ):
                     try:
                         event = fast(event)
@@ -254,6 +256,9 @@ def _make_wrapper(
             return encoder(result)
 
     return handler
+
+
+_N, _I = ord("N"), ord("I")  # the first bytes of NaN and Infinity
 
 
 def _unchanged(exc: BaseException, event: Any) -> BaseException:

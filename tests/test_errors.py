@@ -155,9 +155,9 @@ def test_nan_inside_a_string_is_just_text() -> None:
     assert h(b'{"name": "NaN and Infinity"}', None) == "NaN and Infinity"
 
 
-def test_nan_for_an_integer_field_is_a_decode_error_with_its_path() -> None:
+def test_nan_for_an_integer_field_is_an_event_error_with_its_path() -> None:
     exc = decode_error(b'{"customer": "c", "items": [{"sku": "a", "qty": NaN}]}')
-    assert isinstance(exc, fc.EventDecodeError)
+    assert isinstance(exc, fc.EventError)  # pydantic's own "finite number" check, for ints
     assert "items[0].qty" in str(exc)
 
 
@@ -301,3 +301,15 @@ def test_discriminated_union_error_names_tags_not_the_input() -> None:
         "the expected tags: 'cat', 'dog'"
     )
     assert_no_echo(info.value)
+
+
+def test_float_model_with_capital_n_and_i_in_text_still_validates() -> None:
+    class Person(BaseModel):
+        name: str
+        score: float
+
+    @fc.handler
+    def h(event: Person) -> str:
+        return f"{event.name} {event.score}"
+
+    assert h(b'{"name": "Nancy Infinity-NaN", "score": 1.5}', None) == "Nancy Infinity-NaN 1.5"
