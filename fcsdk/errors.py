@@ -103,6 +103,37 @@ class FCError(Exception):
         return out
 
 
+class _FromPydantic:
+    """``from_pydantic`` for the error classes that wrap a pydantic ``ValidationError``."""
+
+    @classmethod
+    def from_pydantic(
+        cls: type[_V],
+        exc: ValidationError,
+        title: str,
+        *,
+        include_input: bool = False,
+        prefix: str | tuple[Any, ...] = "",
+    ) -> _V:
+        """Build from a pydantic ``ValidationError`` (kept as ``__cause__`` by the caller):
+        the message lists the field paths and pydantic's messages, never input values unless
+        ``include_input``; ``prefix`` is prepended to every path.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> from pydantic import TypeAdapter, ValidationError
+            >>> try:
+            ...     TypeAdapter(dict[str, int]).validate_python({"qty": "two"})
+            ... except ValidationError as exc:
+            ...     print(fc.EventValidationError.from_pydantic(exc, "Order", prefix="payload"))
+            1 validation error for Order: payload.qty: Input should be a valid integer, unable to parse string as an integer
+        """
+        return _from_pydantic(cls, exc, title, include_input=include_input, prefix=prefix)  # type: ignore[type-var]
+
+
+_V = TypeVar("_V", bound="_FromPydantic")
+
+
 class ConfigurationError(FCError, TypeError):
     """The decoration itself is wrong (a model pydantic cannot handle, a handler with the wrong
     arity). Raised at import time, never on a request.
@@ -172,7 +203,7 @@ class EventDecodeError(EventError):
     code = "event_decode"
 
 
-class EventValidationError(EventError):
+class EventValidationError(_FromPydantic, EventError):
     """The event is well-formed but does not match the handler's model.
 
     ``str(exc)`` lists the field paths, e.g.
@@ -192,18 +223,6 @@ class EventValidationError(EventError):
 
     code = "event_validation"
 
-    @classmethod
-    def from_pydantic(
-        cls,
-        exc: ValidationError,
-        title: str,
-        *,
-        include_input: bool = False,
-        prefix: str | tuple[Any, ...] = "",
-    ) -> EventValidationError:
-        """Build from a pydantic ``ValidationError`` (kept as ``__cause__`` by the caller)."""
-        return _from_pydantic(cls, exc, title, include_input=include_input, prefix=prefix)
-
 
 class ResponseError(FCError):
     """The handler returned something fcsdk cannot send. A bug in the handler, not the client.
@@ -217,7 +236,7 @@ class ResponseError(FCError):
     code = "response"
 
 
-class ResponseValidationError(ResponseError):
+class ResponseValidationError(_FromPydantic, ResponseError):
     """The return value does not match ``response_model``.
 
     Example:
@@ -233,18 +252,6 @@ class ResponseValidationError(ResponseError):
     """
 
     code = "response_validation"
-
-    @classmethod
-    def from_pydantic(
-        cls,
-        exc: ValidationError,
-        title: str,
-        *,
-        include_input: bool = False,
-        prefix: str | tuple[Any, ...] = "",
-    ) -> ResponseValidationError:
-        """Build from a pydantic ``ValidationError`` (kept as ``__cause__`` by the caller)."""
-        return _from_pydantic(cls, exc, title, include_input=include_input, prefix=prefix)
 
 
 class ResponseEncodeError(ResponseError, TypeError):
