@@ -155,8 +155,8 @@ class MissingDependencyError(FCError, ImportError):
 
     Example:
         >>> import fcsdk as fc
-        >>> str(fc.MissingDependencyError.for_extra("oss2", "oss"))
-        'oss2 is not installed: pip install "fcsdk[oss]"'
+        >>> print(fc.MissingDependencyError.for_extra("oss2", "oss"))
+        oss2 is not installed: pip install "fcsdk[oss]" (from a clone of fcsdk: pip install -e '.[oss]')
     """
 
     code = "missing_dependency"
@@ -164,7 +164,10 @@ class MissingDependencyError(FCError, ImportError):
     @classmethod
     def for_extra(cls, module: str, extra: str) -> MissingDependencyError:
         """Build the error for a missing ``module`` provided by fcsdk's ``extra``."""
-        return cls(f'{module} is not installed: pip install "fcsdk[{extra}]"')
+        return cls(
+            f'{module} is not installed: pip install "fcsdk[{extra}]" '
+            f"(from a clone of fcsdk: pip install -e '.[{extra}]')"
+        )
 
 
 class CredentialsUnavailableError(FCError):

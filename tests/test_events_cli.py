@@ -174,3 +174,12 @@ def test_closed_pipe_is_not_a_traceback():
     proc.stderr.close()
     assert proc.wait(timeout=30) == 0
     assert b"Traceback" not in err
+
+
+def test_list_descriptions_are_plain_sentences(capsys):
+    from fcsdk.cli import main
+
+    assert main(["events", "list"]) == 0
+    out = capsys.readouterr().out
+    assert ":func:" not in out
+    assert "``" not in out

@@ -347,7 +347,7 @@ def test_sigterm_finishes_in_flight_runs_pre_stop_and_exits_0(tmp_path):
         assert r.json()["rid"] == "inflight"
         assert srv.proc.wait(20) == 0
         assert (code / "stopped.txt").read_text() == "bye"
-        assert "FC pre_stop End" in srv.log()
+        assert "FC PreStop End" in srv.log()
     finally:
         srv.stop()
 

@@ -69,8 +69,14 @@ def _read_event(args: argparse.Namespace) -> bytes:
     if args.trigger:
         return _trigger_event(args.trigger, list(args.trigger_option))
     if args.event_file:
-        with open(args.event_file, "rb") as f:
-            return f.read()
+        try:
+            with open(args.event_file, "rb") as f:
+                return f.read()
+        except OSError as exc:
+            raise ValueError(
+                f"--event-file {args.event_file}: {exc.strerror or exc} (the path is relative to "
+                "the current folder, not to --code-dir)"
+            ) from None
     if args.event == "-":
         return sys.stdin.buffer.read()
     if args.event is not None:

@@ -61,6 +61,9 @@ _ROUTES: dict[str, tuple[str, str]] = {
     "/pre-freeze": ("GET", "pre_freeze"),
 }
 
+#: How the markers name each hook, as `fcsdk invoke` does: "FC Initialize Start RequestId: ...".
+_HOOK_LABELS = {"initializer": "Initialize", "pre_stop": "PreStop", "pre_freeze": "PreFreeze"}
+
 log = logging.getLogger("fcsdk.runtime")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -402,7 +405,8 @@ class CustomRuntimeApp:
         hook = self._hooks[kind]
         arg = self._argument(hook, ctx)
         extra = {"request_id": ctx.request_id}
-        log.info("FC %s Start RequestId: %s", kind, ctx.request_id, extra=extra)
+        label = _HOOK_LABELS.get(kind, kind)
+        log.info("FC %s Start RequestId: %s", label, ctx.request_id, extra=extra)
         timeout = _seconds(ctx, "x-fc-initialization-timeout") if kind == "initializer" else None
         self._count(1)
         try:
@@ -420,5 +424,5 @@ class CustomRuntimeApp:
                 result.error.get("errorMessage"),
                 extra=extra,
             )
-        log.info("FC %s End RequestId: %s", kind, ctx.request_id, extra=extra)
+        log.info("FC %s End RequestId: %s", label, ctx.request_id, extra=extra)
         return result.error

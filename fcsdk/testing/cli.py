@@ -70,7 +70,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
     for name in events.names():
         factory = events.factory(name)
-        doc = (factory.__doc__ or "").strip().splitlines()[0].replace("``", "")
+        doc = _summary(factory)
         opts = " ".join(f"--{o.replace('_', '-')}" for o in _factory_options(factory))
         print(f"{name:<20} {doc}")
         if opts:
@@ -133,6 +133,16 @@ def _wants_help(argv: Sequence[str]) -> bool:
             return True
         i += 1 if "=" in token or not token.startswith("--") else 2
     return False
+
+
+def _summary(factory: Callable[..., Any]) -> str:
+    """The first sentence of a factory's docstring, as plain text (no reST roles or quotes)."""
+    import re
+
+    doc = inspect.cleandoc(factory.__doc__ or "").split("\n\n")[0].replace("``", "")
+    doc = " ".join(re.sub(r":\w+:`~?([^`]+)`", r"\1", doc).split())
+    end = re.search(r"\.(\s|$)", doc)
+    return doc[: end.start() + 1] if end else doc
 
 
 def _show_help(name: str, factory: Callable[..., Any]) -> str:
