@@ -11,12 +11,13 @@ import functools
 import inspect
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol, TypeVar, Union, overload
+from typing import Any, Callable, Optional, Protocol, Sequence, TypeVar, Union, overload
 
 from typing_extensions import ParamSpec
 
 from . import _aio
 from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
+from .steps import Invocation, Step, bind_steps, run_steps
 from .context import _SHAPE_BY_TYPE, Context
 from .errors import ConfigurationError
 from .logging import current_context
@@ -52,6 +53,7 @@ class HandlerSpec:
     encoder: Encoder
     is_async: bool
     takes_context: bool
+    steps: tuple[Step, ...] = ()
 
 
 class FCHandler(Protocol[P, R_co]):
@@ -137,6 +139,7 @@ def _build(
     envelope: Optional[EnvelopeLike],
     include_input: bool,
     localns: Optional[dict[str, Any]],
+    steps: Sequence[Any] = (),
 ) -> Any:
     if not callable(func):
         raise ConfigurationError(f"@fc.handler needs a function, got {type(func).__name__}")
@@ -175,8 +178,17 @@ def _build(
         is_async=is_async,
         takes_context=takes_context,
     )
+    if steps:
+        import dataclasses
+
+        spec = dataclasses.replace(spec, steps=bind_steps(steps, spec))
     _patch_fc_logging()
-    wrapper = _make_wrapper(func, decoder, encoder, is_async=is_async, takes_context=takes_context)
+    if spec.steps:
+        wrapper = _make_stepped_wrapper(spec)
+    else:
+        wrapper = _make_wrapper(
+            func, decoder, encoder, is_async=is_async, takes_context=takes_context
+        )
     functools.update_wrapper(wrapper, func)
     wrapper.__fcsdk__ = spec  # type: ignore[attr-defined]
     return wrapper
@@ -258,6 +270,40 @@ def _make_wrapper(
     return handler
 
 
+def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]:
+    """The wrapper for a handler with steps (see :mod:`fcsdk.steps`): decode, then the steps
+    around the call and the encoding. Chosen at decoration, so handlers without steps keep the
+    hand-tuned path of :func:`_make_wrapper`."""
+    func, decoder, encoder, steps = spec.func, spec.decoder, spec.encoder, spec.steps
+    takes_context = spec.takes_context
+    run = _aio.run if spec.is_async else None
+    set_ctx, reset_ctx = current_context.set, current_context.reset
+    of = Context.of
+
+    def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+        ctx = context if type(context) is Context else of(context)
+        token = set_ctx(ctx)
+        try:
+            decoded = decoder(event) if decoder is not None else event
+            call = Invocation(decoded, event, ctx, spec)
+
+            def core() -> Union[str, bytes]:
+                result = func(decoded, ctx) if takes_context else func(decoded)
+                if run is not None:
+                    result = run(result)
+                return encoder(result)
+
+            body: Union[str, bytes] = run_steps(steps, call, core)
+        except BaseException as exc:
+            _hide_secrets(exc, ctx)
+            raise
+        finally:
+            reset_ctx(token)
+        return body
+
+    return handler
+
+
 _N, _I = ord("N"), ord("I")  # the first bytes of NaN and Infinity
 
 
@@ -299,6 +345,7 @@ def handler(
     response_model: Any = None,
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
+    steps: Sequence[Step] = (),
 ) -> HandlerDecorator: ...
 
 
@@ -310,6 +357,7 @@ def handler(
     response_model: Any = None,
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
+    steps: Sequence[Step] = (),
 ) -> Any:
     """Make a typed function into the plain ``handler(event, context)`` that FC calls.
 
@@ -322,6 +370,9 @@ def handler(
         envelope: unwrap the payload from a trigger event first (see :mod:`fcsdk.envelopes`).
         include_input: let error messages and ``errors()`` include input values (off by
             default: events may carry secrets or personal data).
+        steps: utilities run around each call, outermost first (idempotency, metrics,
+            tracing; see :mod:`fcsdk.steps`): each gets the decoded event, the context and a
+            ``proceed()`` returning the encoded body.
 
     Returns:
         A plain function ``(event, context=None)``: ``event`` may be bytes, bytearray,
@@ -360,9 +411,9 @@ def handler(
         localns = None
 
     if func is not None:
-        return _build(func, model, response_model, envelope, include_input, localns)
+        return _build(func, model, response_model, envelope, include_input, localns, steps)
 
     def decorate(f: Callable[..., Any]) -> Any:
-        return _build(f, model, response_model, envelope, include_input, localns)
+        return _build(f, model, response_model, envelope, include_input, localns, steps)
 
     return decorate
