@@ -17,10 +17,10 @@ from typing_extensions import ParamSpec
 
 from . import _aio
 from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
-from .steps import Invocation, Step, bind_steps, run_steps
 from .context import _SHAPE_BY_TYPE, Context
 from .errors import ConfigurationError
 from .logging import current_context
+from .steps import Invocation, Step, bind_steps, run_steps
 
 __all__ = ["FCHandler", "HandlerSpec", "handler"]
 
@@ -346,6 +346,7 @@ def handler(
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
     steps: Sequence[Step] = (),
+    idempotency: Any = None,
 ) -> HandlerDecorator: ...
 
 
@@ -358,6 +359,7 @@ def handler(
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
     steps: Sequence[Step] = (),
+    idempotency: Any = None,
 ) -> Any:
     """Make a typed function into the plain ``handler(event, context)`` that FC calls.
 
@@ -373,6 +375,8 @@ def handler(
         steps: utilities run around each call, outermost first (idempotency, metrics,
             tracing; see :mod:`fcsdk.steps`): each gets the decoded event, the context and a
             ``proceed()`` returning the encoded body.
+        idempotency: an :class:`fcsdk.idempotency.Idempotency`: run once per key and replay
+            the stored body to repeats; sugar for appending it to ``steps`` (innermost).
 
     Returns:
         A plain function ``(event, context=None)``: ``event`` may be bytes, bytearray,
@@ -409,6 +413,8 @@ def handler(
         localns = dict(frame.f_locals) if frame.f_code.co_name != "<module>" else None
     except (AttributeError, ValueError):  # pragma: no cover - non-CPython
         localns = None
+    if idempotency is not None:  # innermost: it stores the body the handler's own encoder made
+        steps = (*steps, idempotency)
 
     if func is not None:
         return _build(func, model, response_model, envelope, include_input, localns, steps)
