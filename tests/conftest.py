@@ -16,3 +16,12 @@ def no_cloud_env(monkeypatch):
             monkeypatch.delenv(name, raising=False)
     for name in ("FC_REGION", "ALIBABA_CLOUD_REGION"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server on 127.0.0.1 and a free port, one per test session (see
+    tests/redis_support.py); skipped without redis-server, except in CI."""
+    from tests.redis_support import redis_server_or_skip
+
+    yield from redis_server_or_skip()
