@@ -25,3 +25,21 @@ def redis_server():
     from tests.redis_support import redis_server_or_skip
 
     yield from redis_server_or_skip()
+
+
+@pytest.fixture(scope="session")
+def tablestore_server():
+    """The loopback Tablestore server (tests/tablestore_server.py), one per test session."""
+    from tests.tablestore_server import TablestoreServer
+
+    with TablestoreServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["memory", "redis", "tablestore"])
+def store(request):
+    """Each idempotency store in turn: MemoryStore, RedisStore on the real redis-server,
+    TablestoreStore on the loopback Tablestore server."""
+    from tests.idempotency_support import make_store
+
+    return make_store(request.param, request)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterator
-
-import pytest
+from typing import Any
 
 from fcsdk.idempotency import MemoryStore, RedisStore
 
@@ -25,8 +23,3 @@ def make_store(kind: str, request: Any) -> Any:
 def prefix() -> str:
     """A fresh record-key prefix: tests sharing one server never see each other's records."""
     return f"t-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture(params=STORES)
-def store(request: Any) -> Iterator[Any]:
-    yield make_store(request.param, request)

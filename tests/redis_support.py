@@ -75,7 +75,9 @@ def redis_server_or_skip() -> Iterator[RedisServer]:
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is not installed; .ci/run installs it (apt-get install redis-server)")
+            pytest.fail(
+                "redis-server is not installed; .ci/run installs it (apt-get install redis-server)"
+            )
         pytest.skip("redis-server is not installed (apt-get install redis-server); CI installs it")
     server = RedisServer(binary)
     server.start()

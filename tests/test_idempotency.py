@@ -22,7 +22,7 @@ from fcsdk.idempotency import (
     MemoryStore,
     RedisStore,
 )
-from tests.idempotency_support import prefix, store  # noqa: F401 (fixture)
+from tests.idempotency_support import prefix
 
 
 class Item(BaseModel):
@@ -86,7 +86,9 @@ def test_same_key_other_payload_is_a_mismatch_unless_not_validated(store: Any) -
         handler(b'{"order_id": "o", "amount": 2}', ctx())
     assert "'order_id'" in str(info.value) and '"o"' not in str(info.value)
     assert info.value.code == "idempotency_payload_mismatch"
-    loose = counting(Idempotency(store, key="order_id", validate_payload=False, prefix=prefix()), runs)
+    loose = counting(
+        Idempotency(store, key="order_id", validate_payload=False, prefix=prefix()), runs
+    )
     first = loose(b'{"order_id": "o", "amount": 1}', ctx())
     assert loose(b'{"order_id": "o", "amount": 2}', ctx()) == first
     assert runs == ["o", "o"]
@@ -151,15 +153,17 @@ def test_the_lock_of_an_invocation_that_died_lapses_at_its_deadline(store: Any) 
 
 def test_without_a_deadline_the_lock_uses_in_progress_expiry() -> None:
     now = [1_000_000]
-    store = MemoryStore(clock=lambda: now[0])
-    idem = Idempotency(store, key="id", in_progress_expiry=5)
+    idem = Idempotency(MemoryStore(clock=lambda: now[0]), key="id", in_progress_expiry=5)
     begun = idem._begin(fc.Context.of(None), "", "id", "x", None)
     assert isinstance(begun, tuple) and begun[1].expiry_ms == 1_005_000
 
 
 def test_key_paths_are_checked_against_the_model_at_decoration() -> None:
     idem = Idempotency(MemoryStore(), key="order")
-    with pytest.raises(fc.ConfigurationError, match=r"'order': Order has no field 'order' \(fields: order_id, amount, items\)"):
+    with pytest.raises(
+        fc.ConfigurationError,
+        match=r"'order': Order has no field 'order' \(fields: order_id, amount, items\)",
+    ):
         fc.handler(model=Order, idempotency=idem)(lambda event: None)
     with pytest.raises(fc.ConfigurationError, match="is a list; start with an index"):
         fc.handler(model=list[Order], idempotency=Idempotency(MemoryStore(), key="order_id"))(
@@ -201,8 +205,8 @@ def test_an_unreachable_redis_is_a_store_error_and_the_handler_never_runs() -> N
     from tests.redis_support import free_port
 
     runs: list[str] = []
-    store = RedisStore(f"redis://:pw@127.0.0.1:{free_port()}/0", socket_timeout=0.5)
-    handler = counting(Idempotency(store, key="order_id"), runs)
+    down = RedisStore(f"redis://:pw@127.0.0.1:{free_port()}/0", socket_timeout=0.5)
+    handler = counting(Idempotency(down, key="order_id"), runs)
     with pytest.raises(IdempotencyStoreError) as info:
         handler(b'{"order_id": "o"}', ctx())
     message = str(info.value)

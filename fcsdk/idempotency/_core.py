@@ -287,7 +287,7 @@ class Idempotency:
         now = self._clock()
         mine = Record(IN_PROGRESS, now + int(lock * 1000), uuid.uuid4().hex, payload_hash)
         found: Optional[Record] = self._store_call("claim", path, self.store.claim, key, mine, ctx)
-        if found is None:
+        if found is None or found.token == mine.token:  # a client's retry of our own claim
             return key, mine
         if self.validate_payload and found.payload_hash and payload_hash != found.payload_hash:
             raise IdempotencyPayloadMismatchError(

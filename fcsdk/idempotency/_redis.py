@@ -120,7 +120,13 @@ class RedisStore:
                 except ImportError as exc:
                     raise MissingDependencyError.for_extra("redis", "redis") from exc
                 if self._client is None:
-                    self._client = redis.Redis.from_url(str(self.url), **self._options)
+                    options = dict(self._options)
+                    if "retry" not in options:  # few, short retries: the invocation's time counts
+                        from redis.backoff import ExponentialBackoff
+                        from redis.retry import Retry
+
+                        options["retry"] = Retry(ExponentialBackoff(cap=0.2, base=0.02), 2)
+                    self._client = redis.Redis.from_url(str(self.url), **options)
                 client = self._client
                 self._scripts = (
                     client.register_script(_TAKEOVER),

@@ -16,6 +16,7 @@ asynchronous: rows may linger past it, which is why the store checks ``expiry`` 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Optional
@@ -36,6 +37,34 @@ _COLUMNS = ["status", "token", "expiry", "hash", "kind", "body"]
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+_LOGGER = "fcsdk.idempotency.tablestore"
+
+
+class _NoConditionFailures(logging.Filter):
+    """The SDK logs every failed condition at ERROR; for this store a failed condition is the
+    normal answer to a duplicate, not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return CONDITION_FAILED not in record.getMessage()
+
+
+def _quiet_condition_failures() -> None:
+    log = logging.getLogger(_LOGGER)
+    if not any(isinstance(f, _NoConditionFailures) for f in log.filters):
+        log.addFilter(_NoConditionFailures())
+
+
+def _retry_policy(ts: Any) -> Any:
+    """Write retries (conditional writes stay correct: a retried claim finds its own token),
+    but few and short: a slow store must not eat the invocation's time."""
+
+    class Retry(ts.WriteRetryPolicy):  # type: ignore[misc]
+        max_retry_times = 2
+        max_retry_delay = 0.2
+
+    return Retry()
 
 
 def _import_tablestore() -> Any:
@@ -112,8 +141,9 @@ class TablestoreStore:
             client = self._clients.get(ident)
             if client is None:
                 kwargs = dict(self._options)
-                kwargs.setdefault("retry_policy", ts.WriteRetryPolicy())
-                kwargs.setdefault("logger_name", "fcsdk.idempotency.tablestore")
+                kwargs.setdefault("retry_policy", _retry_policy(ts))
+                kwargs.setdefault("logger_name", _LOGGER)
+                _quiet_condition_failures()
                 if creds.security_token:
                     kwargs["sts_token"] = creds.security_token
                 client = ts.OTSClient(
@@ -184,8 +214,8 @@ class TablestoreStore:
             if current is None:
                 condition = ts.Condition(ts.RowExistenceExpectation.EXPECT_NOT_EXIST)
                 continue
-            if current.expiry_ms > _now_ms():
-                return current
+            if current.token == record.token or current.expiry_ms > _now_ms():
+                return None if current.token == record.token else current
             condition = self._token_is(ts, current.token)
         current = self._read(client, key)
         if current is None:
