@@ -52,6 +52,7 @@ def test_64_concurrent_duplicates_run_the_body_once(store: Any) -> None:
     assert handler(b'{"id": "dup"}', {"x-fc-request-id": "late"}) == f"charged by {runs[0]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["redis", "tablestore"])
 def test_8_processes_racing_on_the_same_keys_run_each_body_once(
     kind: str, request: Any, tmp_path: Path

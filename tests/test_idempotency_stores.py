@@ -84,7 +84,7 @@ def test_tablestore_store_failure_is_named(tablestore_server: Any) -> None:
     handler = handler_for(tablestore_server.store())
     tablestore_server.fail_with = OTSFailure(503, "OTSServerUnavailable", "Server is busy.")
     try:
-        with pytest.raises(IdempotencyStoreError, match="failed to claim.*OTSServerUnavailable"):
+        with pytest.raises(IdempotencyStoreError, match=r"failed to claim.*OTSServerUnavailable"):
             handler(b'{"id": "busy"}')
     finally:
         tablestore_server.fail_with = None
