@@ -120,3 +120,35 @@ def test_redis_key_holding_something_else_is_a_store_error(redis_server: Any) ->
     with pytest.raises(IdempotencyStoreError, match="not an fcsdk idempotency record"):
         handler(b'{"id": "1"}')
     client.close()
+
+
+def test_import_fcsdk_stays_light_and_stores_import_their_sdk_late() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fcsdk; assert 'fcsdk.idempotency' not in sys.modules\n"
+        "import fcsdk.idempotency\n"
+        "bad = [m for m in ('redis', 'tablestore') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "extra"), [("redis", "redis"), ("tablestore", "tablestore-store")]
+)
+def test_a_missing_sdk_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, module: str, extra: str
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)  # the import fails
+    if module == "redis":
+        store: Any = RedisStore("redis://127.0.0.1:1/0")
+    else:
+        store = TablestoreStore("http://127.0.0.1:1", "i")
+    handler = handler_for(store)
+    with pytest.raises(fc.MissingDependencyError, match=rf"fcsdk\[{extra}\]"):
+        handler(b'{"id": "1"}', {"x-fc-access-key-id": "a", "x-fc-access-key-secret": "b"})
