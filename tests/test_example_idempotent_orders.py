@@ -52,7 +52,7 @@ def test_memory_store_replays_within_one_process(
 ) -> None:
     monkeypatch.delenv("IDEMPOTENCY_STORE", raising=False)
     first, second = charge_twice(capfd, tmp_path, fresh_process=False)
-    assert second == first and json.loads(first)["charge_id"].startswith("ch_")
+    assert second == first and json.loads(first)["charge_id"].startswith("ch-")
 
 
 def test_redis_store_replays_across_processes(

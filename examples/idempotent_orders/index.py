@@ -2,7 +2,7 @@
 
 FC delivers asynchronous invocations at least once and retries failed attempts. With
 ``idempotency=idem`` the handler runs once per ``order_id``; a repeat gets the very bytes of the
-first answer (the same ``charge_id``), without charging again.
+first answer (the same ``charge_id``, naming the request that charged), without charging again.
 
 The store is chosen by configuration (``s.yaml`` sets these environment variables):
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 
 from pydantic import BaseModel
 
@@ -63,8 +62,9 @@ idem = Idempotency(make_store(), key="order_id", expires_after=24 * 3600)
 
 @fc.handler(idempotency=idem)
 def handler(event: Order, context: fc.Context) -> Receipt:
-    """Charge the order (here: a log line and a new charge id; a payment API in real life)."""
-    charge_id = f"ch_{uuid.uuid4().hex[:12]}"
+    """Charge the order (here: a log line; a payment API in real life). The charge id names
+    the request that charged: a replay to a later request still shows the first one's."""
+    charge_id = f"ch-{context.request_id}"
     log.info(
         "charging %d %s (attempt %d)", event.amount_cents, event.currency, context.retry_count + 1
     )
