@@ -154,7 +154,7 @@ class NativeFCContext:
         self.logger = logger
         self.retry_count = 0
 
-    def getLogger(self) -> logging.Logger:  # noqa: N802 - FC's name
+    def getLogger(self) -> logging.Logger:
         return self.logger if self.logger is not None else logging.getLogger()
 
 
