@@ -198,7 +198,7 @@ def test_raw_handler_returning_pydantic_model_fails_like_fc(capfd, code):
     err = json.loads(out)
     assert rc == 1
     assert err["errorType"] == "TypeError"
-    assert "Out is not JSON serializable" in err["errorMessage"]
+    assert err["errorMessage"] == "Out(n=1) is not JSON serializable"  # FC: repr(obj) + ...
 
 
 def test_decorated_handler_returns_model_json(capfd, code):
