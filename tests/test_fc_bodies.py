@@ -165,7 +165,7 @@ def _send(result: Any) -> bytes:
     return result.encode("utf-8") if isinstance(result, str) else result
 
 
-@pytest.mark.parametrize("name,value,raw,ours", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "value", "raw", "ours"), CASES, ids=[c[0] for c in CASES])
 def test_fc_handler_body(name, value, raw, ours):
     @fc.handler
     def handler(event: bytes) -> Any:
@@ -178,7 +178,7 @@ def test_fc_handler_body(name, value, raw, ours):
         assert ours == raw  # where FC can send a value, fcsdk sends exactly FC's bytes
 
 
-@pytest.mark.parametrize("name,value,raw,ours", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "value", "raw", "ours"), CASES, ids=[c[0] for c in CASES])
 def test_plain_handler_body_as_fc_sends_it(name, value, raw, ours):
     if raw is NO:
         bad = next(iter(value.values())) if isinstance(value, dict) else value
