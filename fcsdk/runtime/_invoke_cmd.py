@@ -134,7 +134,7 @@ def run_invoke(args: argparse.Namespace) -> int:
     """``fcsdk invoke``: returns 0 on success, 1 on a function error, 2 on a usage error."""
     from ..credentials import Credentials
     from ..lifecycle import find_hooks
-    from .errors import HandlerLoadError
+    from .errors import HandlerLoadError, ImportModuleError, UserCodeError
     from .invoke import TimedOut, call_handler, error_body, run_timed, timeout_error
     from .loader import load_handler
     from .native import native_context, shape_of
@@ -202,7 +202,15 @@ def run_invoke(args: argparse.Namespace) -> int:
             # import counts against the timeout.
             loaded = run_timed(load, timeout, "fc-load")
         except HandlerLoadError as exc:
-            log.error("cannot load %s: %s: %s", args.handler, exc.error_type, exc)
+            cause = exc.__cause__
+            log.error(
+                "cannot load %s: %s: %s",
+                args.handler,
+                exc.error_type,
+                exc,
+                # the traceback into the user's module (FC's body only has the cause's line)
+                exc_info=cause if isinstance(exc, (UserCodeError, ImportModuleError)) else None,
+            )
             _write_body(out, error_body(exc.to_dict()))
             return EXIT_FUNCTION_ERROR
         if isinstance(loaded, TimedOut):
