@@ -124,9 +124,9 @@ def test_module_raising_at_import_is_fc_user_code_error(capfd, code):
 
 
 def test_timeout_keeps_fc_error_type_and_format(code):
+    args = ["invoke", "slow.handler", "--timeout", "0.5", "--code-dir", str(code)]
     proc = subprocess.run(
-        [sys.executable, "-m", "fcsdk", "invoke", "slow.handler", "--timeout", "0.5"]
-        + ["--code-dir", str(code)],
+        [sys.executable, "-m", "fcsdk", *args],
         capture_output=True,
         env=child_env(),
         timeout=60,
