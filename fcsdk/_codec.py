@@ -358,6 +358,14 @@ def make_decoder(
         {'a': 1}
     """
     if envelope is not None:
+        if isinstance(envelope, type) and hasattr(envelope, "make_decoder"):
+            try:  # the class (fc.envelopes.TimerEnvelope): its default instance
+                envelope = envelope()
+            except TypeError:
+                raise ConfigurationError(
+                    f"envelope={envelope.__name__} is a class that needs options: pass an "
+                    f"instance, e.g. envelope={envelope.__name__}(...)"
+                ) from None
         if not hasattr(envelope, "make_decoder"):
             raise ConfigurationError(
                 f"envelope={envelope!r} is not an envelope: use one from fcsdk.envelopes or "

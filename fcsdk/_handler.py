@@ -157,6 +157,14 @@ def _build(
     takes_context = varargs or len(params) >= 2
     if model is _UNSET:
         model = _event_annotation(func, params[0], localns) if params else None
+        if isinstance(model, type) and issubclass(model, Context):
+            second = f"{params[1].name}: <your event type>" if len(params) > 1 else "event"
+            raise ConfigurationError(
+                f"handler {_name(func)}: the event is the first parameter and the context the "
+                f"second, as FC calls handler(event, context); write "
+                f"def {getattr(func, '__name__', 'handler')}({second}, {params[0].name}: "
+                "fc.Context)"
+            )
     decoder = make_decoder(model, envelope=envelope, include_input=include_input)
     encoder = make_encoder(response_model, include_input=include_input)
     target = inspect.unwrap(func)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
+import json
 import os
 import sys
 import time
@@ -55,12 +57,34 @@ def _trigger_event(name: str, options: list[str]) -> bytes:
         raise LookupError(f"--trigger: {exc.args[0]}") from None
     try:
         kwargs = parse_options(factory, [f"--{o}" for o in options])
+        if "headers" in inspect.signature(factory).parameters:
+            kwargs = _json_content_type(kwargs)
         data = factory(**kwargs)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"--trigger {name}: {exc}") from None
     except ImportError as exc:  # MissingDependencyError: cbor2 for tablestore
         raise LookupError(f"--trigger {name}: {exc}") from None
     return data if isinstance(data, bytes) else str(data).encode()
+
+
+def _json_content_type(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """An HTTP-like trigger's ``body`` given as JSON text gets ``Content-Type:
+    application/json`` unless a content type is given (what a JSON client sends; without it
+    FastAPI answers 422)."""
+    body = kwargs.get("body")
+    if not isinstance(body, (str, bytes)):
+        return kwargs
+    headers = dict(kwargs.get("headers") or {})
+    if any(str(k).lower() == "content-type" for k in headers):
+        return kwargs
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return kwargs
+    if not isinstance(value, (dict, list)):
+        return kwargs
+    headers["content-type"] = "application/json"
+    return {**kwargs, "headers": headers}
 
 
 def _read_event(args: argparse.Namespace) -> bytes:

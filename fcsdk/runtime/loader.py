@@ -145,6 +145,20 @@ def _import(module: str, search_dir: str, where: str) -> Any:
         ) from exc
 
 
+def _suggest(module: Any, parsed: HandlerName) -> str:
+    """``use 'index.handler'`` (the module's ``handler``, else its first function)."""
+    prefix = f"{parsed.folder}/{parsed.module}" if parsed.folder else parsed.module
+    names = [
+        n
+        for n, v in vars(module).items()
+        if callable(v)
+        and not n.startswith("_")
+        and getattr(v, "__module__", None) == module.__name__
+    ]
+    best = "handler" if "handler" in names else (names[0] if names else "handler")
+    return f"use '{prefix}.{best}'"
+
+
 def load_handler(name: str, code_dir: str = ".") -> Callable[..., Any]:
     """Import ``name`` (``module.function``) from ``code_dir`` and return the function.
 
@@ -196,6 +210,12 @@ def load_handler(name: str, code_dir: str = ".") -> Callable[..., Any]:
             if foreign
             else ""
         )
+        if parsed.function == "py" and not foreign:  # `fcsdk invoke index.py`: a file name
+            raise HandlerNotFoundError(
+                f"{name.strip()!r} is a file name; the handler is <module>.<function>: "
+                f"{_suggest(module, parsed)}",
+                stack_trace=trace,
+            ) from None
         raise HandlerNotFoundError(
             f"module {parsed.module!r} has no function {parsed.function!r} "
             f"(handler {name.strip()!r}){clash}",
