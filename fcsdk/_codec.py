@@ -359,12 +359,13 @@ def make_decoder(
     """
     if envelope is not None:
         if isinstance(envelope, type) and hasattr(envelope, "make_decoder"):
+            cls_name = envelope.__name__
             try:  # the class (fc.envelopes.TimerEnvelope): its default instance
                 envelope = envelope()
             except TypeError:
                 raise ConfigurationError(
-                    f"envelope={envelope.__name__} is a class that needs options: pass an "
-                    f"instance, e.g. envelope={envelope.__name__}(...)"
+                    f"envelope={cls_name} is a class that needs options: pass an "
+                    f"instance, e.g. envelope={cls_name}(...)"
                 ) from None
         if not hasattr(envelope, "make_decoder"):
             raise ConfigurationError(
