@@ -190,7 +190,7 @@ def run_invoke(args: argparse.Namespace) -> int:
         "FC_REGION": region,
         "FC_ACCOUNT_ID": args.account_id,
     }
-    if shape_of(args.runtime) == "B" and creds is not None:  # python3.12: credentials in env
+    if shape_of(args.runtime) in ("B", "C") and creds is not None:  # FC 3.0: creds in env
         env["ALIBABA_CLOUD_ACCESS_KEY_ID"] = creds.access_key_id
         env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = creds.access_key_secret
         env["ALIBABA_CLOUD_SECURITY_TOKEN"] = creds.security_token
@@ -247,8 +247,8 @@ def run_invoke(args: argparse.Namespace) -> int:
         func, hook = loaded
         load_seconds = time.monotonic() - started
         if hook is not None:
-            init_native = native_context(args.runtime, request_id=str(uuid.uuid4()), **ctx_args)
-            init_rid = init_native.request_id
+            init_rid = str(uuid.uuid4())
+            init_native = native_context(args.runtime, request_id=init_rid, **ctx_args)
             print(f"FC Initialize Start RequestId: {init_rid}", file=sys.stderr)
             init = call_handler(
                 lambda _e, c: hook(c), b"", init_native, timeout=init_timeout, on_timeout=on_timeout
