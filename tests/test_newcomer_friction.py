@@ -57,12 +57,12 @@ TIMER_EVENT = json.dumps(
 
 
 @pytest.mark.parametrize(
-    "envelope",
-    [fc.envelopes.Timer, fc.envelopes.Timer(), fc.envelopes.TimerEnvelope],
+    "spelling",
+    [lambda: fc.envelopes.Timer, lambda: fc.envelopes.Timer(), lambda: fc.envelopes.TimerEnvelope],
     ids=["Timer", "Timer()", "TimerEnvelope"],
 )
-def test_timer_envelope_spellings(envelope):
-    @fc.handler(envelope=envelope)
+def test_timer_envelope_spellings(spelling):
+    @fc.handler(envelope=spelling())
     def handler(event: Order) -> str:
         return event.order_id
 
