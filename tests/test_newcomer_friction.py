@@ -41,11 +41,11 @@ def test_context_first_signature_is_one_configuration_error():
     assert "def h(event: <your event type>, context: fc.Context)" in message
 
 
-def test_context_first_with_string_annotation_too():
+def test_context_alone_is_refused_too():
     with pytest.raises(fc.ConfigurationError, match="event is the first parameter"):
 
         @fc.handler
-        def h(ctx: "fc.Context") -> str:
+        def h(ctx: fc.Context) -> str:
             return "x"
 
 
@@ -175,9 +175,17 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_2(code):
     busy.listen(1)
     port = busy.getsockname()[1]
     try:
+        args = [
+            "index.handler",
+            "--code-dir",
+            str(code),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         proc = subprocess.run(
-            [sys.executable, "-m", "fcsdk", "serve", "index.handler", "--code-dir", str(code)]
-            + ["--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "fcsdk", "serve", *args],
             capture_output=True,
             text=True,
             env=child_env(),
@@ -196,7 +204,7 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_2(code):
 
 
 def test_file_name_as_handler_suggests_module_function(capfd, code):
-    rc, out, err = invoke_cli(capfd, code, "index.py")
+    rc, out, _ = invoke_cli(capfd, code, "index.py")
     body = json.loads(out)
     assert rc == 1
     assert body["errorType"] == "HandlerNotFound"  # FC's type: FC would not find `py` either
@@ -209,7 +217,7 @@ def test_file_name_as_handler_suggests_module_function(capfd, code):
 
 def test_registry_reachability():
     class Index(http.server.BaseHTTPRequestHandler):
-        def do_HEAD(self):  # noqa: N802 - http.server's name
+        def do_HEAD(self):
             self.send_response(404)  # any answer: the index is there
             self.end_headers()
 
