@@ -87,7 +87,7 @@ def test_missing_module_is_fc_import_module_error(capfd, code):
         f'    "errorMessage": {message},\n'
         '    "errorType": "ImportModuleError",\n'
         '    "stackTrace": [\n'
-        "        \"ModuleNotFoundError: No module named 'nosuch'\"\n"
+        "        \"ImportError: No module named 'nosuch'\"\n"  # FC's imp.find_module error
         "    ]\n"
         "}"
     )

@@ -130,7 +130,9 @@ def _import(module: str, search_dir: str, where: str) -> Any:
         if isinstance(exc, ModuleNotFoundError) and own:
             raise ImportModuleError(
                 f"cannot import module {module!r}: no {module.replace('.', '/')}.py in {where}",
-                stack_trace=fault_trace(exc),
+                # FC finds the module segment by segment with imp.find_module, whose error is
+                # a plain ImportError naming the missing segment
+                stack_trace=[f"ImportError: No module named {missing.rsplit('.', 1)[-1]!r}"],
             ) from exc
         raise ImportModuleError(
             f"module {module!r} failed to import: {type(exc).__name__}: {exc}",
