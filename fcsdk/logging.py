@@ -3,7 +3,9 @@
 ``@fc.handler`` (and fcsdk's runtimes) put the invocation's :class:`fcsdk.Context` in a context
 variable for the duration of each call. :class:`RequestIdFilter` copies its request id onto every
 log record, so formatters can use ``%(request_id)s`` and the id is correct even when many
-invocations run at once in threads (FC instance concurrency) or tasks.
+invocations run at once in threads (FC instance concurrency) or tasks. FC's own root handler
+prints ``%(fc_request_id)s`` from a process-wide global; ``@fc.handler`` makes it print the
+invocation's id (:func:`ensure_patched`), keeping FC's handler and format.
 
 Example:
     >>> import fcsdk as fc
