@@ -146,30 +146,26 @@ ops = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(ops)
-def test_random_interleavings_match_the_model(steps: list[Any]) -> None:
-    """The store agrees with a model of the protocol after any interleaving: a key has at most
-    one live owner, a completed result replays until it expires, a failure frees the key, a
-    lapsed lock can be taken over and the lapsed owner can no longer complete."""
-    now = [10_000_000]
-    store = MemoryStore(clock=lambda: now[0])
-    idem = Idempotency(
-        store, key="k", expires_after=KEEP_MS / 1000, in_progress_expiry=LOCK_MS / 1000
-    )
+def check_against_model(idem: Idempotency, steps: list[Any], now: Optional[list[int]]) -> None:
+    """Run ``steps`` on ``idem`` and compare every outcome with the model. ``now`` is the fake
+    clock of a MemoryStore; for real stores (wall clock) "expire" steps are skipped and nothing
+    lapses during an example."""
     ctx = fc.Context.of(None)  # no deadline known: the lock lasts in_progress_expiry
+    lock_ms, keep_ms = int(idem.in_progress_expiry * 1000), int(idem.expires_after * 1000)
     model: dict[str, Any] = {}  # key -> (status, owner, expiry, body)
     held: dict[int, tuple[str, Any]] = {}  # actor -> (key, begun)
     for step in steps:
+        clock = now[0] if now is not None else 0
         if step[0] == "expire":
-            now[0] += step[1]
+            if now is not None:
+                now[0] += step[1]
             continue
         if step[0] == "start":
             _, actor, key = step
             if actor in held:
                 continue
             state = model.get(key)
-            live = state is not None and state[2] > now[0]
+            live = state is not None and state[2] > clock
             try:
                 got = idem._begin(ctx, "", "k", key, None)
             except IdempotencyInProgressError:
@@ -180,7 +176,7 @@ def test_random_interleavings_match_the_model(steps: list[Any]) -> None:
                 continue
             assert not live
             held[actor] = (key, got)
-            model[key] = ("P", actor, now[0] + LOCK_MS, None)
+            model[key] = ("P", actor, clock + lock_ms, None)
             continue
         _, actor = step
         if actor not in held:
@@ -192,8 +188,40 @@ def test_random_interleavings_match_the_model(steps: list[Any]) -> None:
             body = f"body of {actor}".encode()
             idem._finish(begun, "b", body, ctx, "k")
             if owner:
-                model[key] = ("C", actor, now[0] + KEEP_MS, body)
+                model[key] = ("C", actor, clock + keep_ms, body)
         else:
             idem._release(begun, ctx, "k")
             if owner:
                 model.pop(key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops)
+def test_random_interleavings_match_the_model(steps: list[Any]) -> None:
+    """The store agrees with a model of the protocol after any interleaving: a key has at most
+    one live owner, a completed result replays until it expires, a failure frees the key, a
+    lapsed lock can be taken over and the lapsed owner can no longer complete."""
+    now = [10_000_000]
+    store = MemoryStore(clock=lambda: now[0])
+    idem = Idempotency(
+        store, key="k", expires_after=KEEP_MS / 1000, in_progress_expiry=LOCK_MS / 1000
+    )
+    check_against_model(idem, steps, now)
+
+
+@pytest.mark.parametrize("kind", ["redis", "tablestore"])
+def test_random_interleavings_on_the_real_stores(kind: str, request: Any) -> None:
+    """The same model on Redis and the Tablestore server (no expiry: their clocks are real)."""
+    from tests.idempotency_support import make_store
+
+    store = make_store(kind, request)
+
+    @settings(max_examples=25, deadline=None)
+    @given(ops)
+    def run(steps: list[Any]) -> None:
+        idem = Idempotency(
+            store, key="k", expires_after=600, in_progress_expiry=600, prefix=prefix()
+        )
+        check_against_model(idem, steps, None)
+
+    run()
