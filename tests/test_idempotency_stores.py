@@ -27,13 +27,18 @@ def handler_for(store: Any) -> Any:
     return handler
 
 
-def test_tablestore_uses_the_invocations_credentials_by_default(tablestore_server: Any) -> None:
+def test_tablestore_uses_the_invocations_credentials_by_default(
+    tablestore_server: Any, no_cloud_env: None
+) -> None:
     store = TablestoreStore(tablestore_server.endpoint, tablestore_server.instance)
     handler = handler_for(store)
     headers = tablestore_server.headers()
     assert handler(b'{"id": "1"}', headers) == handler(b'{"id": "1"}', headers) == "ok 1"
-    with pytest.raises(fc.CredentialsUnavailableError):
+    with pytest.raises(
+        IdempotencyStoreError, match=r"^TablestoreStore\(.*has no credentials"
+    ) as info:
         handler(b'{"id": "2"}', {})
+    assert isinstance(info.value.__cause__, fc.CredentialsUnavailableError)
 
 
 @pytest.mark.parametrize(

@@ -131,7 +131,18 @@ class TablestoreStore:
         )
 
     def _client(self, context: Context) -> Any:
-        creds = self._credentials or context.require_credentials()
+        creds = self._credentials
+        if creds is None:
+            from ..errors import CredentialsUnavailableError
+            from ._errors import IdempotencyStoreError
+
+            try:
+                creds = context.require_credentials()
+            except CredentialsUnavailableError as exc:
+                raise IdempotencyStoreError(
+                    f"{self!r} has no credentials: {exc}. On FC give the function a role; "
+                    "locally set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, or pass credentials="
+                ) from exc
         ident = (creds.access_key_id, creds.access_key_secret, creds.security_token or "")
         client = self._clients.get(ident)
         if client is not None:
