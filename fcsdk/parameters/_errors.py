@@ -15,7 +15,7 @@ token included): it is not chained as ``__cause__``.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from ..errors import FCError, _FromPydantic
 
@@ -54,8 +54,9 @@ class ParameterError(FCError):
         service_code: Optional[str] = None,
         status: Optional[int] = None,
         request_id: Optional[str] = None,
+        errors: Optional[list[dict[str, Any]]] = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, errors=errors)
         self.name = name
         self.provider = provider
         self.service_code = service_code
