@@ -95,7 +95,11 @@ def parse_authorization(value: str) -> tuple[str, list[str], str]:
     """(access key id, signed header names, signature) from an ACS3 Authorization header."""
     scheme, _, rest = value.partition(" ")
     if scheme != ALGORITHM:
-        raise APIError(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+        raise APIError(
+            400,
+            "IncompleteSignature",
+            "The request signature does not conform to Aliyun standards.",
+        )
     fields = dict(part.strip().partition("=")[::2] for part in rest.split(","))
     key_id, signed, signature = (
         fields.get("Credential", ""),
@@ -103,7 +107,11 @@ def parse_authorization(value: str) -> tuple[str, list[str], str]:
         fields.get("Signature", ""),
     )
     if not (key_id and signed and signature):
-        raise APIError(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+        raise APIError(
+            400,
+            "IncompleteSignature",
+            "The request signature does not conform to Aliyun standards.",
+        )
     return key_id, signed.split(";"), signature
 
 
@@ -125,7 +133,12 @@ def string_to_sign(
 
 
 def verify(
-    state: ACSState, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], body: bytes
+    state: ACSState,
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    headers: dict[str, str],
+    body: bytes,
 ) -> str:
     """Check the request as the gateway would; return the access key id."""
     key_id, signed, signature = parse_authorization(headers.get("authorization", ""))
@@ -138,32 +151,46 @@ def verify(
     if missing:
         raise APIError(400, "IncompleteSignature", f"Headers not signed: {', '.join(missing)}.")
     if headers.get("x-acs-content-sha256") != hashlib.sha256(body).hexdigest():
-        raise APIError(400, "InvalidParameter.ContentSHA256", "x-acs-content-sha256 does not match the body.")
+        raise APIError(
+            400, "InvalidParameter.ContentSHA256", "x-acs-content-sha256 does not match the body."
+        )
     try:
         sent = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
         raise APIError(400, "MissingParameter", "x-acs-date is missing or malformed.") from None
     skew = abs(sent.replace(tzinfo=timezone.utc).timestamp() - time.time())
     if skew > MAX_SKEW_SECONDS:
-        raise APIError(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+        raise APIError(
+            400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
+        )
     key = state.keys.get(key_id)
     if key is None:
         raise APIError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
     if key.token is not None:
         token = headers.get("x-acs-security-token")
         if not token:
-            raise APIError(400, "MissingSecurityToken", "SecurityToken is mandatory for this action.")
+            raise APIError(
+                400, "MissingSecurityToken", "SecurityToken is mandatory for this action."
+            )
         if token != key.token:
-            raise APIError(400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey.")
+            raise APIError(
+                400,
+                "InvalidSecurityToken.MismatchWithAccessKey",
+                "Specified SecurityToken mismatch with the AccessKey.",
+            )
         if time.time() >= key.valid_until:
-            raise APIError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
+            raise APIError(
+                400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."
+            )
     expected = hmac.new(
         key.secret.encode(),
         string_to_sign(method, path, query, headers, signed).encode(),
         hashlib.sha256,
     ).hexdigest()
     if not hmac.compare_digest(expected, signature):
-        raise APIError(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+        raise APIError(
+            400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."
+        )
     nonce = headers.get("x-acs-signature-nonce", "")
     with state.lock:
         if not nonce or nonce in state.nonces:
@@ -209,7 +236,9 @@ def answer(state: ACSState, action: str, params: dict[str, str]) -> dict[str, An
         found = state.parameters.get(name)
         secret_kind = action == "GetSecretParameter"
         if found is None or (found[1] == "Secret") != secret_kind:
-            raise APIError(404, "EntityNotExists.Parameter", f"The parameter ({name}) does not exist.")
+            raise APIError(
+                404, "EntityNotExists.Parameter", f"The parameter ({name}) does not exist."
+            )
         value, ptype = found
         if secret_kind and params.get("WithDecryption", "").lower() != "true":
             value = "encrypted:" + hashlib.sha256(value.encode()).hexdigest()
@@ -275,7 +304,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             action = headers.get("x-acs-action", "")
             if VERSIONS.get(action) != headers.get("x-acs-version"):
-                raise APIError(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+                raise APIError(
+                    404,
+                    "InvalidAction.NotFound",
+                    "Specified api is not found, please check your url and method.",
+                )
             params = dict(query)
             if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 params.update(parse_qsl(body.decode(), keep_blank_values=True))
@@ -292,7 +325,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(exc.status, {"Code": exc.code, "Message": exc.message}, request_id)
 
     def _send(
-        self, status: int, body: dict[str, Any], request_id: str, extra: Optional[dict[str, str]] = None
+        self,
+        status: int,
+        body: dict[str, Any],
+        request_id: str,
+        extra: Optional[dict[str, str]] = None,
     ) -> None:
         body = {"RequestId": request_id, **body}
         if status >= 400:
@@ -370,7 +407,12 @@ class ACSServer:
         self.state.keys[key_id].valid_until = time.time()
 
     def fail_next(
-        self, status: int, code: str, message: str = "", times: int = 1, headers: Optional[dict[str, str]] = None
+        self,
+        status: int,
+        code: str,
+        message: str = "",
+        times: int = 1,
+        headers: Optional[dict[str, str]] = None,
     ) -> None:
         """Answer the next ``times`` verified requests with this error."""
         for _ in range(times):

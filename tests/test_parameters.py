@@ -85,7 +85,7 @@ def test_explicit_credentials_outside_an_invocation(acs: ACSServer) -> None:
 
 
 def test_outside_an_invocation_without_credentials(acs: ACSServer) -> None:
-    with pytest.raises(fc.CredentialsUnavailableError, match="credentials=fc.Credentials"):
+    with pytest.raises(fc.CredentialsUnavailableError, match=r"credentials=fc\.Credentials"):
         kms(acs).get("db-password")
     assert acs.requests == []
 
@@ -101,7 +101,9 @@ def test_an_invocation_without_credentials(acs: ACSServer, no_cloud_env: None) -
         handler(b"", {"x-fc-request-id": "r-1"})
 
 
-def test_refresh_after_max_age_signs_with_the_triggering_invocations_credentials(acs: ACSServer) -> None:
+def test_refresh_after_max_age_signs_with_the_triggering_invocations_credentials(
+    acs: ACSServer,
+) -> None:
     secrets = kms(acs, max_age=0.2)
 
     @fc.handler
@@ -149,7 +151,11 @@ def test_not_found_names_the_parameter_and_code(acs: ACSServer) -> None:
     with pytest.raises(ParameterNotFoundError) as info:
         kms(acs).get("no-such-secret", credentials=KEY1)
     exc = info.value
-    assert (exc.service_code, exc.status, exc.name) == ("Forbidden.ResourceNotFound", 404, "no-such-secret")
+    assert (exc.service_code, exc.status, exc.name) == (
+        "Forbidden.ResourceNotFound",
+        404,
+        "no-such-secret",
+    )
     assert exc.request_id and exc.request_id in str(exc)
     assert isinstance(exc, LookupError) and exc.__cause__ is None and exc.__suppress_context__
     with pytest.raises(ParameterNotFoundError) as info2:
@@ -244,7 +250,12 @@ def test_oos_get_many_reads_every_page(acs: ACSServer) -> None:
     acs.parameters["/app/hidden"] = ("s", "Secret")
     params = oos(acs, credentials=KEY1)
     assert params.get_many("/app/", transform="json") == {
-        "p0": 0, "p1": 1, "p2": 2, "p3": 3, "p4": 4, "sub/deep": 9,
+        "p0": 0,
+        "p1": 1,
+        "p2": 2,
+        "p3": 3,
+        "p4": 4,
+        "sub/deep": 9,
     }
     assert acs.count("GetParametersByPath") == 3  # pages of 2 (the server's page size)
     assert params.get_many("/app/", recursive=False) == {f"p{i}": str(i) for i in range(5)}
@@ -305,7 +316,9 @@ def test_bad_calls_are_configuration_errors(acs: ACSServer) -> None:
     assert acs.requests == []
 
 
-def test_values_never_reach_reprs_or_logs(acs: ACSServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_values_never_reach_reprs_or_logs(
+    acs: ACSServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DEBUG", "sdk")  # the SDK's own header dump
     sdk_log = logging.getLogger("darabonba-core")
     records: list[logging.LogRecord] = []

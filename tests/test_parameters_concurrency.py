@@ -76,7 +76,7 @@ def test_16_threads_cause_one_request(acs: ACSServer) -> None:
     results = run_threads(handler)
     assert results == [f"r-{i}:{SECRET}" for i in range(N)]
     assert acs.count("GetSecretValue") == 1
-    (_, _, key_id), = acs.requests
+    ((_, _, key_id),) = acs.requests
     assert key_id in {creds(i).access_key_id for i in range(N)}
 
 
@@ -99,7 +99,9 @@ def test_16_asyncio_tasks_cause_one_request_and_keep_the_loop_free(acs: ACSServe
                 await asyncio.sleep(0.01)
 
         tick = asyncio.ensure_future(ticker())
-        results = await asyncio.gather(*(asyncio.ensure_future(invocation(i, handler)) for i in range(N)))
+        results = await asyncio.gather(
+            *(asyncio.ensure_future(invocation(i, handler)) for i in range(N))
+        )
         done.set()
         await tick
         return list(results), ticks
@@ -123,7 +125,9 @@ def test_followers_share_a_not_found_without_more_requests(acs: ACSServer) -> No
     assert acs.count("GetSecretValue") == 1
 
 
-def test_followers_with_other_credentials_retry_when_the_leaders_are_refused(acs: ACSServer) -> None:
+def test_followers_with_other_credentials_retry_when_the_leaders_are_refused(
+    acs: ACSServer,
+) -> None:
     """Invocation 0 carries a token that expired; the others carry fresh ones."""
     acs.expire(creds(0).access_key_id)
     secrets = KMSSecrets(endpoint=acs.endpoint, protocol="http")
@@ -158,7 +162,9 @@ def test_asyncio_followers_share_one_failure(acs: ACSServer) -> None:
             return exc.service_code
 
     async def main() -> list[Any]:
-        return list(await asyncio.gather(*(asyncio.ensure_future(invocation(i, handler)) for i in range(N))))
+        return list(
+            await asyncio.gather(*(asyncio.ensure_future(invocation(i, handler)) for i in range(N)))
+        )
 
     assert asyncio.run(main()) == ["Forbidden.NoPermission"] * N
     assert acs.count("GetSecretValue") == 1

@@ -62,7 +62,12 @@ def mask_sdk_debug() -> None:
 
 
 def _positive(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise ConfigurationError(f"{what} must be a positive number of seconds, got {value!r}")
     return float(value)
 
@@ -97,8 +102,14 @@ class ACSProvider(BaseProvider):
             proto = proto.lower()
         if proto not in ("http", "https"):
             raise ConfigurationError(f"protocol must be 'https' or 'http', got {protocol!r}")
-        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 10:
-            raise ConfigurationError(f"max_attempts must be an int from 1 to 10, got {max_attempts!r}")
+        if (
+            isinstance(max_attempts, bool)
+            or not isinstance(max_attempts, int)
+            or not 1 <= max_attempts <= 10
+        ):
+            raise ConfigurationError(
+                f"max_attempts must be an int from 1 to 10, got {max_attempts!r}"
+            )
         self.endpoint = endpoint.rstrip("/") if endpoint else None
         self.region = region
         self.protocol = proto
@@ -167,7 +178,9 @@ class ACSProvider(BaseProvider):
         except ImportError:
             raise MissingDependencyError.for_extra(self.package, "parameters") from None
 
-    def _call(self, name: str, credentials: Optional[Credentials], op: Callable[[Any, Any], Any]) -> Any:
+    def _call(
+        self, name: str, credentials: Optional[Credentials], op: Callable[[Any, Any], Any]
+    ) -> Any:
         """``op(client, models)`` with bounded retries; SDK errors become ours."""
         client, models, endpoint = self._client(credentials)
         started = time.perf_counter()
@@ -182,22 +195,40 @@ class ACSProvider(BaseProvider):
                 if info["retryable"] and attempt < self.max_attempts and delay is not None:
                     log.debug(
                         "%s %r: %s (attempt %d of %d), retrying in %.0f ms",
-                        self.label, name, info["code"], attempt, self.max_attempts, delay * 1000,
+                        self.label,
+                        name,
+                        info["code"],
+                        attempt,
+                        self.max_attempts,
+                        delay * 1000,
                     )
                     time.sleep(delay)
                     continue
                 raise self._error(name, endpoint, info, attempt) from None
             log.debug(
                 "%s %r fetched from %s in %.1f ms (%d attempt%s)",
-                self.label, name, endpoint, (time.perf_counter() - started) * 1000, attempt, "" if attempt == 1 else "s",
+                self.label,
+                name,
+                endpoint,
+                (time.perf_counter() - started) * 1000,
+                attempt,
+                "" if attempt == 1 else "s",
             )
             return result
 
     def _error(self, name: str, endpoint: str, info: dict[str, Any], attempts: int) -> Exception:
         code, status, rid = info["code"], info["status"], info["request_id"]
-        where = f"{code}" + (f", HTTP {status}" if status else "") + (f", request id {rid}" if rid else "")
+        where = (
+            f"{code}"
+            + (f", HTTP {status}" if status else "")
+            + (f", request id {rid}" if rid else "")
+        )
         fields: dict[str, Any] = {
-            "name": name, "provider": self.provider, "service_code": code, "status": status, "request_id": rid,
+            "name": name,
+            "provider": self.provider,
+            "service_code": code,
+            "status": status,
+            "request_id": rid,
         }
         if code in self.not_found_codes or str(code).startswith("EntityNotExists"):
             return ParameterNotFoundError(
@@ -257,11 +288,19 @@ def _backoff(attempt: int, retry_after: Optional[float]) -> Optional[float]:
     """Seconds to wait before the next attempt; None when the service asks for too long."""
     if retry_after is not None:
         return retry_after if retry_after <= _BACKOFF_CAP else None
-    return min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+    base: float = min(_BACKOFF_CAP, _BACKOFF_BASE * 2.0 ** (attempt - 1))
+    return base * random.uniform(0.5, 1.0)
 
 
 def _hint(code: str, timeout: float) -> str:
-    if code.startswith(("InvalidSecurityToken", "InvalidAccessKeyId", "SignatureDoesNotMatch", "MissingSecurityToken")):
+    if code.startswith(
+        (
+            "InvalidSecurityToken",
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "MissingSecurityToken",
+        )
+    ):
         return "The credentials were refused: on FC they are the invocation's; locally check ALIBABA_CLOUD_* variables."
     if code.startswith(("Forbidden", "NoPermission")):
         return "Give the function's role permission to read it (see the example's s.yaml)."

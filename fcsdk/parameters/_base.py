@@ -39,7 +39,12 @@ log = logging.getLogger("fcsdk.parameters")
 
 _MISSING: Any = object()
 #: Error codes meaning "these credentials were refused": a follower with other credentials retries.
-_AUTH_CODES = ("InvalidSecurityToken", "InvalidAccessKeyId", "SignatureDoesNotMatch", "MissingSecurityToken")
+_AUTH_CODES = (
+    "InvalidSecurityToken",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "MissingSecurityToken",
+)
 
 
 class _Entry:
@@ -57,14 +62,21 @@ class _Entry:
 
 
 def _check_max_age(max_age: Any) -> float:
-    if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or not math.isfinite(max_age) or max_age < 0:
+    if (
+        isinstance(max_age, bool)
+        or not isinstance(max_age, (int, float))
+        or not math.isfinite(max_age)
+        or max_age < 0
+    ):
         raise ConfigurationError(f"max_age must be a number of seconds >= 0, got {max_age!r}")
     return float(max_age)
 
 
 def _check_name(name: Any, what: str) -> str:
     if not isinstance(name, str) or not name:
-        raise ConfigurationError(f"the {what} must be a non-empty string, got {type(name).__name__}")
+        raise ConfigurationError(
+            f"the {what} must be a non-empty string, got {type(name).__name__}"
+        )
     return name
 
 
@@ -87,7 +99,9 @@ class ProviderCore:
     #: Whether fetching needs credentials (the environment provider does not).
     needs_credentials: ClassVar[bool] = True
 
-    def __init__(self, *, max_age: float = DEFAULT_MAX_AGE, credentials: Optional[Credentials] = None) -> None:
+    def __init__(
+        self, *, max_age: float = DEFAULT_MAX_AGE, credentials: Optional[Credentials] = None
+    ) -> None:
         self.max_age = _check_max_age(max_age)
         self.credentials = credentials
         self._cache: dict[Hashable, _Entry] = {}
@@ -99,7 +113,9 @@ class ProviderCore:
     def _fetch(self, name: str, credentials: Optional[Credentials]) -> str:
         raise NotImplementedError
 
-    def _fetch_many(self, prefix: str, recursive: bool, credentials: Optional[Credentials]) -> dict[str, str]:
+    def _fetch_many(
+        self, prefix: str, recursive: bool, credentials: Optional[Credentials]
+    ) -> dict[str, str]:
         raise ConfigurationError(
             f"{type(self).__name__} cannot list values by prefix: the service has no such call; "
             "use get() for each name"
@@ -188,7 +204,9 @@ class ProviderCore:
         age = self.max_age if max_age is None else _check_max_age(max_age)
         entry = None if force_fetch else self._fresh(key, age)
         if entry is None:
-            entry = await self._aload(key, fetch, self._credentials_for(credentials), age, force_fetch)
+            entry = await self._aload(
+                key, fetch, self._credentials_for(credentials), age, force_fetch
+            )
         return self._transformed(entry, how, what, name, many)
 
     def _fresh(self, key: Hashable, age: float) -> Optional[_Entry]:
@@ -214,7 +232,11 @@ class ProviderCore:
             return None, fut, True, creds
 
     def _complete(
-        self, key: Hashable, fut: Future[_Entry], fetch: Callable[[Optional[Credentials]], Any], creds: Optional[Credentials]
+        self,
+        key: Hashable,
+        fut: Future[_Entry],
+        fetch: Callable[[Optional[Credentials]], Any],
+        creds: Optional[Credentials],
     ) -> None:
         """Run the fetch and settle ``fut``; never raises (followers read the outcome)."""
         try:
@@ -231,7 +253,12 @@ class ProviderCore:
         fut.set_result(entry)
 
     def _load(
-        self, key: Hashable, fetch: Callable[[Optional[Credentials]], Any], creds: Optional[Credentials], age: float, force: bool
+        self,
+        key: Hashable,
+        fetch: Callable[[Optional[Credentials]], Any],
+        creds: Optional[Credentials],
+        age: float,
+        force: bool,
     ) -> _Entry:
         for _ in range(3):
             entry, fut, lead, leader_creds = self._join(key, creds, age, force)
@@ -246,10 +273,17 @@ class ProviderCore:
                 if _auth_refused(exc) and leader_creds != creds:
                     continue  # another invocation's credentials were refused: try ours
                 raise _follower_copy(exc) from None
-        raise ParameterFetchError(f"gave up fetching {key!r}: other fetches kept failing", provider=self.provider)
+        raise ParameterFetchError(
+            f"gave up fetching {key!r}: other fetches kept failing", provider=self.provider
+        )
 
     async def _aload(
-        self, key: Hashable, fetch: Callable[[Optional[Credentials]], Any], creds: Optional[Credentials], age: float, force: bool
+        self,
+        key: Hashable,
+        fetch: Callable[[Optional[Credentials]], Any],
+        creds: Optional[Credentials],
+        age: float,
+        force: bool,
     ) -> _Entry:
         for _ in range(3):
             entry, fut, lead, leader_creds = self._join(key, creds, age, force)
@@ -269,7 +303,9 @@ class ProviderCore:
                 if _auth_refused(exc) and leader_creds != creds:
                     continue
                 raise _follower_copy(exc) from None
-        raise ParameterFetchError(f"gave up fetching {key!r}: other fetches kept failing", provider=self.provider)
+        raise ParameterFetchError(
+            f"gave up fetching {key!r}: other fetches kept failing", provider=self.provider
+        )
 
     def _transformed(self, entry: _Entry, how: Any, what: str, name: str, many: bool) -> Any:
         out = entry.transformed.get(how, _MISSING)

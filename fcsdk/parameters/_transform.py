@@ -35,7 +35,9 @@ def check(transform: Any, model: Any) -> Any:
     """
     if model is not None:
         if transform is not None:
-            raise ConfigurationError("pass either transform= or model=, not both (model=X is transform=X)")
+            raise ConfigurationError(
+                "pass either transform= or model=, not both (model=X is transform=X)"
+            )
         transform = model
     if transform is None or transform in TRANSFORMS:
         return transform

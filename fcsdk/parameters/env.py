@@ -68,6 +68,12 @@ class EnvironmentParameters(BaseProvider):
             )
         return value
 
-    def _fetch_many(self, prefix: str, recursive: bool, credentials: Optional[Credentials]) -> dict[str, str]:
+    def _fetch_many(
+        self, prefix: str, recursive: bool, credentials: Optional[Credentials]
+    ) -> dict[str, str]:
         full = self.prefix + prefix
-        return {k[len(full) :]: v for k, v in sorted(self._env().items()) if k.startswith(full) and k != full}
+        return {
+            k[len(full) :]: v
+            for k, v in sorted(self._env().items())
+            if k.startswith(full) and k != full
+        }

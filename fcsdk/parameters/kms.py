@@ -88,7 +88,9 @@ class KMSSecrets(ACSProvider):
 
     def _fetch(self, name: str, credentials: Optional[Credentials]) -> str:
         def op(client: Any, models: Any) -> Any:
-            request = models.GetSecretValueRequest(secret_name=name, version_stage=self.version_stage)
+            request = models.GetSecretValueRequest(
+                secret_name=name, version_stage=self.version_stage
+            )
             return client.get_secret_value(request)
 
         response = self._call(name, credentials, op)

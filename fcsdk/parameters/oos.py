@@ -91,7 +91,9 @@ class OOSParameters(ACSProvider):
             raise self._invalid(name, "without Parameter.Value")
         return value
 
-    def _fetch_many(self, prefix: str, recursive: bool, credentials: Optional[Credentials]) -> dict[str, str]:
+    def _fetch_many(
+        self, prefix: str, recursive: bool, credentials: Optional[Credentials]
+    ) -> dict[str, str]:
         out: dict[str, str] = {}
         token: Optional[str] = None
         for _ in range(MAX_PAGES):
@@ -99,7 +101,11 @@ class OOSParameters(ACSProvider):
             def op(client: Any, models: Any, token: Optional[str] = token) -> Any:
                 if self.secret:
                     request = models.GetSecretParametersByPathRequest(
-                        path=prefix, recursive=recursive, max_results=100, next_token=token, with_decryption=True
+                        path=prefix,
+                        recursive=recursive,
+                        max_results=100,
+                        next_token=token,
+                        with_decryption=True,
                     )
                     return client.get_secret_parameters_by_path(request)
                 request = models.GetParametersByPathRequest(
