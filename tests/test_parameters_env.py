@@ -190,3 +190,14 @@ def test_binary_round_trips(data: bytes) -> None:
 def test_get_many_returns_the_names_under_the_prefix(values: dict[str, int]) -> None:
     environ = {f"P_{k}": str(v) for k, v in values.items()} | {"Q_other": "x"}
     assert EnvironmentParameters(environ=environ).get_many("P_", transform=int) == values
+
+
+def test_the_cached_path_checks_arguments_like_the_full_one() -> None:
+    env = EnvironmentParameters(environ={"L": '{"rate": 1}'})
+    assert env.get("L", model=Limits) == Limits(rate=1)
+    with pytest.raises(fc.ConfigurationError, match="either"):
+        env.get("L", transform="json", model=Limits)  # type: ignore[call-overload]
+    with pytest.raises(fc.ConfigurationError, match="transform"):
+        env.get("L", transform=["json"])  # type: ignore[call-overload]
+    with pytest.raises(fc.ConfigurationError, match="non-empty"):
+        env.get(["L"])  # type: ignore[call-overload]

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import TYPE_CHECKING, Any, Literal, Optional, TypeVar, overload
 
 from . import _transform
-from ._base import ProviderCore, _check_name
+from ._base import _MISSING, ProviderCore, _check_name
 
 if TYPE_CHECKING:
     from ..credentials import Credentials
@@ -132,6 +133,17 @@ class BaseProvider(ProviderCore):
             >>> env.get("DB", transform="json")["port"]
             '5432'
         """
+        if not force_fetch and max_age is None and type(name) is str:
+            # The cached path: one dict lookup, one clock read, one more lookup.
+            entry = self._cache.get(name)
+            if entry is not None and monotonic() - entry.fetched < self.max_age:
+                how = transform if model is None else model
+                try:
+                    out = entry.transformed.get(how, _MISSING)
+                except TypeError:  # an unhashable transform: the full path explains
+                    out = _MISSING
+                if out is not _MISSING and (model is None or transform is None):
+                    return out
         name = _check_name(name, "name")
         how = _transform.check(transform, model)
         return self._value(

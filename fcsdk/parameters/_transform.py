@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import threading
+from collections.abc import Hashable
 from typing import Any
 
 from ..errors import ConfigurationError
@@ -39,9 +40,9 @@ def check(transform: Any, model: Any) -> Any:
                 "pass either transform= or model=, not both (model=X is transform=X)"
             )
         transform = model
-    if transform is None or transform in TRANSFORMS:
+    if transform is None or (isinstance(transform, str) and transform in TRANSFORMS):
         return transform
-    if isinstance(transform, str):
+    if isinstance(transform, str) or not isinstance(transform, Hashable):
         raise ConfigurationError(
             f"unknown transform {transform!r}: use 'json', 'binary', a pydantic model or a type"
         )
