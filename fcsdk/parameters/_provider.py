@@ -205,8 +205,12 @@ class BaseProvider(ProviderCore):
 
         Parameters:
             prefix: e.g. ``"/my-app/"``.
+            transform: applied to each value, as for :meth:`get`.
+            model: the same as ``transform=model``.
             recursive: include names in sub-paths (OOS ``Recursive``).
-            transform, model, max_age, force_fetch, credentials: as for :meth:`get`, per value.
+            max_age: as for :meth:`get` (the listing is cached as one entry).
+            force_fetch: as for :meth:`get`.
+            credentials: as for :meth:`get`.
 
         Raises:
             fcsdk.ConfigurationError: the service cannot list by prefix.

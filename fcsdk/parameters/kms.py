@@ -31,7 +31,8 @@ class KMSSecrets(ACSProvider):
         version_stage: ``ACSCurrent`` (the service's default) or ``ACSPrevious``.
         timeout: seconds to connect and, separately, to read one answer (default 3).
         max_attempts: requests per fetch, counting retries of throttling, 5xx, timeouts (default 3).
-        max_age: seconds a value is cached (default 300); credentials: see :class:`BaseProvider`.
+        max_age: seconds a value is cached (default 300).
+        credentials: sign with these instead of the invocation's.
 
     Secrets stored as binary (``SecretDataType`` ``binary``) come back base64-encoded, as KMS
     sends them: ``get(name, transform="binary")`` decodes them.

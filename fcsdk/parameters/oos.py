@@ -24,8 +24,15 @@ class OOSParameters(ACSProvider):
     Parameters:
         secret: read encrypted parameters (``GetSecretParameter`` with ``WithDecryption``)
             instead of common ones; the role then also needs ``kms:Decrypt``.
-        endpoint, region, protocol, vpc, ca, timeout, max_attempts, max_age, credentials: as for
-            :class:`KMSSecrets` (default endpoint ``oos.<region>.aliyuncs.com``).
+        endpoint: default ``oos.<region>.aliyuncs.com`` (``oos-vpc.`` with ``vpc=True``).
+        region: default: the invocation's region.
+        protocol: ``"https"`` (default) or ``"http"``.
+        vpc: use the region's VPC endpoint.
+        ca: path to a CA bundle to trust.
+        timeout: seconds per connect and per read (default 3).
+        max_attempts: requests per fetch, retries included (default 3).
+        max_age: seconds a value is cached (default 300).
+        credentials: sign with these instead of the invocation's.
 
     ``get_many("/my-app/")`` reads every parameter under a path (``GetParametersByPath``, all
     pages) as ``{name without the path: value}``.
