@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -109,7 +110,7 @@ def test_16_asyncio_tasks_cause_one_request_and_keep_the_loop_free(acs: ACSServe
     results, ticks = asyncio.run(main())
     assert results == [f"r-{i}:{SECRET}" for i in range(N)]
     assert acs.count("GetSecretValue") == 1
-    assert ticks >= 10  # the 0.2 s fetch ran off the event loop
+    assert ticks >= 5  # the 0.2 s fetch ran off the event loop (20 ticks when idle)
 
 
 def test_followers_share_a_not_found_without_more_requests(acs: ACSServer) -> None:
@@ -131,14 +132,13 @@ def test_followers_with_other_credentials_retry_when_the_leaders_are_refused(
     """Invocation 0 carries a token that expired; the others carry fresh ones."""
     acs.expire(creds(0).access_key_id)
     secrets = KMSSecrets(endpoint=acs.endpoint, protocol="http")
-    started = threading.Event()
 
     @fc.handler
     def handler(event: bytes, context: fc.Context) -> Any:
-        if context.request_id != "r-0":
-            started.wait(2)  # invocation 0 leads
-        else:
-            started.set()
+        if context.request_id != "r-0":  # invocation 0 leads: the others join its fetch
+            deadline = time.monotonic() + 5
+            while not secrets._inflight and time.monotonic() < deadline:
+                time.sleep(0.001)
         try:
             return secrets.get("db-password")
         except ParameterFetchError as exc:
