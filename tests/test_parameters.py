@@ -362,3 +362,68 @@ def test_import_fcsdk_loads_no_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _signed_request(server: ACSServer, query: str, body: bytes = b"") -> tuple[str, dict[str, str]]:
+    """A GetSecretValue request signed the V3 way for KEY1 (nonce and date fresh)."""
+    import hashlib
+    import hmac
+    import uuid
+    from datetime import datetime, timezone
+    from urllib.parse import parse_qsl
+
+    from tests.acs_signature import string_to_sign
+
+    headers = {
+        "host": server.endpoint,
+        "x-acs-action": "GetSecretValue",
+        "x-acs-version": "2016-01-20",
+        "x-acs-date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "x-acs-signature-nonce": uuid.uuid4().hex,
+        "x-acs-content-sha256": hashlib.sha256(body).hexdigest(),
+        "x-acs-security-token": KEY1.security_token or "",
+    }
+    signed = sorted(headers)
+    sts = string_to_sign("POST", "/", parse_qsl(query), headers, signed)
+    signature = hmac.new(KEY1.access_key_secret.encode(), sts.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"ACS3-HMAC-SHA256 Credential={KEY1.access_key_id},"
+        f"SignedHeaders={';'.join(signed)},Signature={signature}"
+    )
+    return query, headers
+
+
+@pytest.mark.parametrize(
+    ("tamper", "code"),
+    [
+        (None, None),
+        ("query", "SignatureDoesNotMatch"),
+        ("header", "SignatureDoesNotMatch"),
+        ("body", "InvalidParameter.ContentSHA256"),
+        ("unsigned", "IncompleteSignature"),
+        ("replay", "SignatureNonceUsed"),
+    ],
+)
+def test_the_gateway_rejects_tampered_requests(acs: ACSServer, tamper: Any, code: Any) -> None:
+    import http.client
+    import json
+
+    query, headers = _signed_request(acs, "SecretName=db-password")
+    body = b""
+    if tamper == "query":
+        query = "SecretName=db-config"
+    elif tamper == "header":
+        headers["x-acs-version"] = "2016-01-21"
+    elif tamper == "body":
+        body = b"SecretName=db-config"
+    elif tamper == "unsigned":
+        headers["x-acs-extra"] = "1"
+    sends = 2 if tamper == "replay" else 1
+    for _ in range(sends):
+        conn = http.client.HTTPConnection(acs.endpoint, timeout=5)
+        conn.request("POST", f"/?{query}", body=body, headers=headers)
+        answer = json.loads(conn.getresponse().read())
+        conn.close()
+    assert answer.get("Code") == code
+    if code is None:
+        assert answer["SecretData"] == SECRET

@@ -157,6 +157,61 @@ class BaseProvider(ProviderCore):
             credentials,
         )
 
+    @overload
+    async def aget(
+        self,
+        name: str,
+        *,
+        transform: None = None,
+        model: None = None,
+        max_age: Optional[float] = None,
+        force_fetch: bool = False,
+        credentials: Optional[Credentials] = None,
+    ) -> str: ...
+    @overload
+    async def aget(
+        self,
+        name: str,
+        *,
+        transform: Literal["json"],
+        model: None = None,
+        max_age: Optional[float] = None,
+        force_fetch: bool = False,
+        credentials: Optional[Credentials] = None,
+    ) -> Any: ...
+    @overload
+    async def aget(
+        self,
+        name: str,
+        *,
+        transform: Literal["binary"],
+        model: None = None,
+        max_age: Optional[float] = None,
+        force_fetch: bool = False,
+        credentials: Optional[Credentials] = None,
+    ) -> bytes: ...
+    @overload
+    async def aget(
+        self,
+        name: str,
+        *,
+        transform: type[T],
+        model: None = None,
+        max_age: Optional[float] = None,
+        force_fetch: bool = False,
+        credentials: Optional[Credentials] = None,
+    ) -> T: ...
+    @overload
+    async def aget(
+        self,
+        name: str,
+        *,
+        transform: None = None,
+        model: type[T],
+        max_age: Optional[float] = None,
+        force_fetch: bool = False,
+        credentials: Optional[Credentials] = None,
+    ) -> T: ...
     async def aget(
         self,
         name: str,

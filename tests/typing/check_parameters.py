@@ -24,3 +24,11 @@ def checks() -> None:
     assert_type(secrets.get("blob", transform="binary"), bytes)
     assert_type(OOSParameters().get("rate", transform="json"), Any)
     assert_type(EnvironmentParameters().get_many("APP_"), dict[str, Any])
+
+
+async def async_checks() -> None:
+    """Never called: mypy checks the types below."""
+    secrets = KMSSecrets()
+    assert_type(await secrets.aget("db-password"), str)
+    assert_type(await secrets.aget("db-config", model=DBConfig), DBConfig)
+    assert_type(await secrets.aget("blob", transform="binary"), bytes)
