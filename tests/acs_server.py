@@ -259,6 +259,9 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.requests.append((action, name, key_id))
                 failure = state.failures.popleft() if state.failures else None
+            if failure is not None and failure[1] == "raw":  # a 200 whose body is not JSON
+                self._send_raw(200, failure[2].encode(), request_id)
+                return
             if failure is not None:
                 status, code, message, extra = failure
                 self._send(status, {"Code": code, "Message": message}, request_id, extra)
@@ -266,6 +269,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, answer(state, action, params), request_id)
         except APIError as exc:
             self._send(exc.status, {"Code": exc.code, "Message": exc.message}, request_id)
+
+    def _send_raw(self, status: int, data: bytes, request_id: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-acs-request-id", request_id)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
 
     def _send(
         self,
@@ -360,6 +373,10 @@ class ACSServer:
         """Answer the next ``times`` verified requests with this error."""
         for _ in range(times):
             self.state.failures.append((status, code, message or code, dict(headers or {})))
+
+    def answer_raw_next(self, text: str) -> None:
+        """Answer the next verified request with 200 and ``text`` as the body (not JSON)."""
+        self.state.failures.append((200, "raw", text, {}))
 
     def count(self, action: str, name: Optional[str] = None) -> int:
         """How many verified requests asked for ``action`` (and ``name``)."""

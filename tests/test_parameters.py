@@ -157,7 +157,7 @@ def test_not_found_names_the_parameter_and_code(acs: ACSServer) -> None:
         "no-such-secret",
     )
     assert exc.request_id and exc.request_id in str(exc)
-    assert isinstance(exc, LookupError) and exc.__cause__ is None and exc.__suppress_context__
+    assert isinstance(exc, LookupError) and exc.__cause__ is None and exc.__context__ is None
     with pytest.raises(ParameterNotFoundError) as info2:
         oos(acs).get("nope", credentials=KEY1)
     assert info2.value.service_code == "EntityNotExists.Parameter"
@@ -230,11 +230,21 @@ def test_validation_errors_never_show_the_value(acs: ACSServer) -> None:
     text = str(info.value)
     assert "KMS secret 'bad-config' as DBConfig" in text and "port" in text
     assert SECRET not in text and SECRET not in repr(info.value.errors())
-    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert info.value.__cause__ is None and info.value.__context__ is None
     for transform in ("json", "binary"):
         with pytest.raises(ParameterValidationError) as info:
             secrets.get("not-json", transform=transform)
         assert SECRET not in str(info.value) and info.value.name == "not-json"
+        assert info.value.__context__ is None
+
+
+def test_an_answer_that_is_not_json_never_shows_its_text(acs: ACSServer) -> None:
+    acs.answer_raw_next(f"<html>{SECRET}</html>")
+    with pytest.raises(ParameterFetchError) as info:
+        kms(acs).get("db-password", credentials=KEY1)
+    exc = info.value
+    assert exc.service_code == "InvalidResponse" and exc.attempts == 1
+    assert SECRET not in str(exc) and exc.__context__ is None and exc.__cause__ is None
 
 
 def test_oos_parameters_common_and_secret(acs: ACSServer) -> None:

@@ -190,7 +190,10 @@ class ACSProvider(BaseProvider):
             try:
                 result = op(client, models)
             except Exception as exc:
-                info = _classify(exc)
+                info: Optional[dict[str, Any]] = _classify(exc)
+            else:
+                info = None
+            if info is not None:  # outside ``except``: the SDK's exception is not even __context__
                 delay = _backoff(attempt, info["retry_after"])
                 if info["retryable"] and attempt < self.max_attempts and delay is not None:
                     log.debug(
@@ -204,7 +207,7 @@ class ACSProvider(BaseProvider):
                     )
                     time.sleep(delay)
                     continue
-                raise self._error(name, endpoint, info, attempt) from None
+                raise self._error(name, endpoint, info, attempt)
             log.debug(
                 "%s %r fetched from %s in %.1f ms (%d attempt%s)",
                 self.label,

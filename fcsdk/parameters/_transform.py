@@ -85,6 +85,9 @@ def apply(value: str, transform: Any, what: str, name: str = "") -> Any:
     """
     if transform is None:
         return value
+    # Errors are built inside ``except`` and raised outside it: no ``__context__`` either, since
+    # json's and pydantic's exceptions hold the input.
+    error: ParameterValidationError
     if transform == "json":
         try:
             return json.loads(value)
@@ -92,23 +95,26 @@ def apply(value: str, transform: Any, what: str, name: str = "") -> Any:
             msg = getattr(exc, "msg", "invalid JSON")
             pos = getattr(exc, "lineno", None), getattr(exc, "colno", None)
             where = f" at line {pos[0]} column {pos[1]}" if pos[0] is not None else ""
-            raise ParameterValidationError(
+            error = ParameterValidationError(
                 f"{what} is not valid JSON: {msg}{where} (transform='json')", name=name
-            ) from None
-    if transform == "binary":
+            )
+    elif transform == "binary":
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise ParameterValidationError(
+            error = ParameterValidationError(
                 f"{what} is not valid base64 (transform='binary'): store the value base64-encoded",
                 name=name,
-            ) from None
-    from pydantic import ValidationError
+            )
+    else:
+        from pydantic import ValidationError
 
-    adapter = _adapter(transform)
-    try:
-        return adapter.validate_json(value)
-    except ValidationError as exc:
-        err = ParameterValidationError.from_pydantic(exc, f"{what} as {_type_name(transform)}")
-        err.name = name
-        raise err from None
+        adapter = _adapter(transform)
+        try:
+            return adapter.validate_json(value)
+        except ValidationError as exc:
+            error = ParameterValidationError.from_pydantic(
+                exc, f"{what} as {_type_name(transform)}"
+            )
+            error.name = name
+    raise error
