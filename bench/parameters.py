@@ -1,8 +1,8 @@
 """Benchmark: fcsdk.parameters' cached ``get`` and its first fetch on loopback, with anchors.
 
 Run: ``python bench/parameters.py`` (``--quick`` for fewer repetitions; ``--help`` for options).
-Needs the ``parameters`` extra; the Powertools anchor needs the ``bench`` extra (and boto3, which
-Powertools' parameters module imports at load).
+Needs the ``parameters`` extra; the Powertools anchor needs the ``bench`` extra (which brings
+boto3: Powertools' parameters module imports it at load).
 
 Prints, in one run:
 
@@ -80,7 +80,7 @@ def bench_cached(number: int) -> None:
             ("Powertools get json (cached)", _us(lambda: pt.get("db", transform="json"), number))
         )
     except ImportError as exc:
-        print(f"(Powertools anchor skipped: {exc}; pip install -e '.[bench]' boto3)")
+        print(f"(Powertools anchor skipped: {exc}; pip install -e '.[bench]')")
     d = {"db": SECRET}
     rows.append(("dict lookup", _us(lambda: d["db"], number)))
     print(f"{'cached get':<32}{'µs/call':>10}")
