@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import time
 from typing import IO, TYPE_CHECKING, Any, MutableMapping, Optional, Union
