@@ -304,6 +304,8 @@ class Metrics:
         return decorate
 
     def _flush(self, current: _MetricSet, ctx: Context, capture_cold_start: bool) -> None:
+        if not current.metrics and not capture_cold_start:
+            return
         fn = ctx.function
         dims: dict[str, str] = {}
         for name, value in (("function_name", fn.name), ("function_qualifier", fn.qualifier)):

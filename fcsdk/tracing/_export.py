@@ -46,6 +46,24 @@ def _mask_attrs(attrs: Optional[Mapping[str, Any]], secrets: tuple[str, ...]) ->
     return out
 
 
+def _dirty(attrs: Optional[Mapping[str, Any]], secrets: tuple[str, ...]) -> bool:
+    for key, value in (attrs or {}).items():
+        if _norm(key).endswith(DEFAULT_MASKED):
+            return True
+        if secrets and isinstance(value, (str, tuple, list)):
+            text = value if isinstance(value, str) else repr(value)
+            if any(s in text for s in secrets):
+                return True
+    return False
+
+
+def _needs_mask(span: ReadableSpan, secrets: tuple[str, ...]) -> bool:
+    if _dirty(span.attributes, secrets) or any(_dirty(e.attributes, secrets) for e in span.events):
+        return True
+    text = span.status.description
+    return bool(text and secrets and any(s in text for s in secrets))
+
+
 def mask_spans(spans: Sequence[ReadableSpan], secrets: tuple[str, ...]) -> list[ReadableSpan]:
     """Copies of ``spans`` whose attributes (and events' attributes) have secret-looking keys
     masked and the invocation's secret values replaced."""
@@ -53,6 +71,9 @@ def mask_spans(spans: Sequence[ReadableSpan], secrets: tuple[str, ...]) -> list[
 
     out: list[ReadableSpan] = []
     for span in spans:
+        if not _needs_mask(span, secrets):
+            out.append(span)  # the common case: nothing to mask, no copy
+            continue
         events = [
             Event(e.name, _mask_attrs(e.attributes, secrets), e.timestamp) for e in span.events
         ]
