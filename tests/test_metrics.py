@@ -10,6 +10,8 @@ import json
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fcsdk as fc
 from fcsdk import _coldstart
@@ -405,3 +407,33 @@ def test_log_metrics_keeps_the_function_type():
     wrapped = metrics.log_metrics(f)
     assert wrapped.__name__ == "f"
     assert wrapped.__wrapped__ is f
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.text(max_size=300) | st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,300}", fullmatch=True),
+    unit=st.sampled_from([u.value for u in MetricUnit]) | st.text(max_size=12),
+    value=st.floats(allow_nan=True, allow_infinity=True) | st.integers() | st.booleans(),
+)
+def test_add_metric_accepts_or_raises_metrics_error_only(name, unit, value):
+    out = io.StringIO()
+    metrics = Metrics(namespace="shop", stream=out)
+    seen = []
+
+    @fc.handler
+    @metrics.log_metrics
+    def handler(event: bytes) -> str:
+        try:
+            metrics.add_metric(name, unit, value)
+            seen.append("ok")
+        except MetricsError as exc:
+            assert exc.code == "metrics"
+            seen.append("error")
+        return "ok"
+
+    handler(b"", headers("r-h"))
+    if seen == ["ok"]:
+        line = json.loads(out.getvalue())
+        assert line["samples"][0]["__name__"] == name
+    else:
+        assert out.getvalue() == ""

@@ -14,6 +14,8 @@ import threading
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fcsdk as fc
 from fcsdk.steps import wrap_function
@@ -426,3 +428,15 @@ def test_missing_extra_names_it():
     )
     assert out.returncode == 0, out.stderr
     assert "tracing" in out.stdout
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=80)
+    | st.from_regex(r"[0-9a-fA-F]{0,34}(:[0-9a-fA-F]{0,18}){0,4}", fullmatch=True)
+)
+def test_parse_span_context_never_raises(text):
+    parsed = parse_span_context(text)
+    if parsed is not None:
+        assert 0 < parsed.trace_id < 2**128 and 0 < parsed.span_id < 2**64
+        assert text.strip().split(":")[0].lstrip("0").lower() == f"{parsed.trace_id:x}"
