@@ -34,6 +34,7 @@ def lines():
     log = fc.logger
     saved = (log.propagate, log.level, log.sample_rate, log.buffer_debug, log.mask_fields)
     log.propagate = False
+    log.remove_keys(*log.get_keys())  # keys another module appended at import time
     handler = setup("json", stream=buf, target=log, level=logging.INFO, keep_runtime=False)
     _coldstart._reset()
 

@@ -15,7 +15,7 @@ from fcsdk.tracing import Tracer
 assert_type(fc.logger, FCLogger)
 fc.logger.info("still a logging.Logger: %s", 1)
 fc.logger.append_keys(order_id="o-1", qty=2)
-fc.logger.remove_keys("order_id")
+fc.logger.remove_keys("order_id", "qty")
 assert_type(fc.logger.get_keys(), dict[str, Any])
 
 metrics = Metrics(namespace="shop", service="orders")
