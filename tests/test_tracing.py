@@ -5,6 +5,7 @@ per-invocation spans under 16 threads and asyncio."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -440,3 +441,56 @@ def test_parse_span_context_never_raises(text):
     if parsed is not None:
         assert 0 < parsed.trace_id < 2**128 and 0 < parsed.span_id < 2**64
         assert text.strip().split(":")[0].lstrip("0").lower() == f"{parsed.trace_id:x}"
+
+
+def test_oss2_calls_become_client_spans_with_requests_instrumented(rx):
+    oss2 = pytest.importorskip("oss2")
+    pytest.importorskip("opentelemetry.instrumentation.requests")
+    from tests.oss_server import OSSServer
+
+    key_id, secret, token = "STS.test-key-id", "oss-secret-value-1", "oss-sts-token-value-1"
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+    tracer = Tracer(service="shop", endpoint=rx.endpoint, instrument=["requests"])
+    with OSSServer(key_id, secret, token) as server, contextlib.ExitStack() as stack:
+        stack.callback(RequestsInstrumentor().uninstrument)  # global: undone for other tests
+
+        @fc.handler
+        @tracer.capture_handler
+        def handler(event: bytes, context: fc.Context) -> str:
+            creds = context.credentials
+            auth = oss2.StsAuth(creds.access_key_id, creds.access_key_secret, creds.security_token)
+            oss2.Bucket(auth, server.endpoint, "bucket").put_object("k", b"v")
+            return "ok"
+
+        native = ShapeA(request_id="r-oss", key_id=key_id, secret=secret, token=token)
+        native.tracing = NativeTracing(f"{TRACE}:{FC_SPAN}:0:1", "", {})
+        assert handler(b"", native) == "ok"
+        assert server.log[-1]["status"] == 200
+    spans = rx.spans()
+    root = next(s for s in spans if s.kind == SERVER)
+    client = [s for s in spans if s.kind == 3]  # CLIENT
+    assert len(client) == 1
+    assert client[0].parent_span_id == root.span_id and client[0].trace_id == TRACE
+    assert "PUT" in json.dumps(client[0].attributes)
+    raw = b"".join(r.SerializeToString() for r in rx.requests)
+    assert secret.encode() not in raw and token.encode() not in raw
+
+
+def test_instrument_names_are_checked_and_missing_packages_named():
+    with pytest.raises(fc.ConfigurationError, match="unknown"):
+        Tracer(service="s", instrument=["grpc-of-my-own"])
+    with pytest.raises(fc.ConfigurationError, match="list of names"):
+        Tracer(service="s", instrument="requests")
+    out = _run(
+        "import sys\n"
+        "sys.modules['opentelemetry.instrumentation.httpx'] = None\n"
+        "import fcsdk\n"
+        "from fcsdk.tracing import Tracer\n"
+        "try:\n"
+        "    Tracer(service='s', instrument=['httpx'])\n"
+        "except fcsdk.MissingDependencyError as e:\n"
+        "    print(e)\n"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "pip install opentelemetry-instrumentation-httpx" in out.stdout

@@ -37,7 +37,17 @@ import inspect
 import logging
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Mapping,
+    Optional,
+    Sequence,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from typing_extensions import ParamSpec
 
@@ -57,6 +67,36 @@ P = ParamSpec("P")
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger("fcsdk.tracing")
+
+
+#: name -> (module, instrumentor class, PyPI package)
+_INSTRUMENTATIONS = {
+    "requests": (
+        "opentelemetry.instrumentation.requests",
+        "RequestsInstrumentor",
+        "opentelemetry-instrumentation-requests",
+    ),
+    "httpx": (
+        "opentelemetry.instrumentation.httpx",
+        "HTTPXClientInstrumentor",
+        "opentelemetry-instrumentation-httpx",
+    ),
+    "urllib3": (
+        "opentelemetry.instrumentation.urllib3",
+        "URLLib3Instrumentor",
+        "opentelemetry-instrumentation-urllib3",
+    ),
+    "urllib": (
+        "opentelemetry.instrumentation.urllib",
+        "URLLibInstrumentor",
+        "opentelemetry-instrumentation-urllib",
+    ),
+    "aiohttp": (
+        "opentelemetry.instrumentation.aiohttp_client",
+        "AioHttpClientInstrumentor",
+        "opentelemetry-instrumentation-aiohttp-client",
+    ),
+}
 
 
 class _Batch:
@@ -93,6 +133,9 @@ class Tracer:
         timeout: the most seconds an invocation spends exporting (0 < timeout <= 30).
         headers: HTTP headers for the collector (default ``OTEL_EXPORTER_OTLP_[TRACES_]HEADERS``).
         exporter: an OpenTelemetry ``SpanExporter`` to use instead of OTLP/HTTP (tests, benches).
+        instrument: client libraries whose calls become child spans, through their OpenTelemetry
+            instrumentation (installed separately): ``"requests"`` (which oss2 and
+            alibabacloud-oss-v2 use), ``"httpx"``, ``"urllib3"``, ``"urllib"``, ``"aiohttp"``.
 
     Raises:
         MissingDependencyError: without the ``tracing`` extra.
@@ -114,6 +157,7 @@ class Tracer:
         timeout: float = 2.0,
         headers: Optional[Mapping[str, str]] = None,
         exporter: Optional[SpanExporter] = None,
+        instrument: Sequence[str] = (),
     ) -> None:
         from ..errors import ConfigurationError, MissingDependencyError
 
@@ -157,6 +201,31 @@ class Tracer:
         from .. import __version__
 
         self.otel: OTelTracer = self.provider.get_tracer("fcsdk.tracing", __version__)
+        if isinstance(instrument, str):
+            raise ConfigurationError("Tracer(instrument=...) takes a list of names, not one str")
+        for name in instrument:
+            self._instrument(name)
+
+    def _instrument(self, name: str) -> None:
+        from ..errors import ConfigurationError, MissingDependencyError
+
+        known = _INSTRUMENTATIONS.get(name)
+        if known is None:
+            raise ConfigurationError(
+                f"Tracer(instrument=[{name!r}]): unknown; use one of {sorted(_INSTRUMENTATIONS)}"
+            )
+        module_name, class_name, package = known
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            raise MissingDependencyError(
+                f"tracing {name} calls needs {package}: pip install {package}"
+            ) from None
+        instrumentor = getattr(module, class_name)()
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(tracer_provider=self.provider)
 
     # -- decorators -----------------------------------------------------------------------------
 
