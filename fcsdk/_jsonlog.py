@@ -21,7 +21,6 @@ from typing import Any, Optional
 from . import logging as _fclog
 from ._coldstart import is_cold_start
 from ._logkeys import current_keys
-from ._logstep import mask_fields
 
 __all__ = ["EXCEPTION_FIELDS", "JSON_FIELDS", "JSONFormatter"]
 
@@ -119,7 +118,9 @@ class JSONFormatter(logging.Formatter):
             if key not in _RESERVED and not key.startswith("_"):
                 extra[key] = value
         if extra:
-            configured = getattr(logging.getLogger("fcsdk.user"), "mask_fields", ())
+            from ._logstep import mask_fields
+
+            configured = _fclog.logger.mask_fields
             for key, value in mask_fields(extra, configured).items():
                 if key not in out:  # a key never replaces a standard field
                     out[key] = value

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Optional, Sequence
@@ -63,6 +62,9 @@ def current_keys() -> dict[str, Any]:
 
 
 def _sample_rate_from_env() -> float:
+    """``FCSDK_LOG_SAMPLE_RATE``, read once when sampling is first decided; a value that is not a
+    rate from 0 to 1 is reported once on the ``fcsdk`` logger and read as 0 (a logging call
+    must not fail the invocation)."""
     text = os.environ.get(SAMPLE_RATE_ENV, "").strip()
     if not text:
         return 0.0
@@ -71,11 +73,12 @@ def _sample_rate_from_env() -> float:
     except ValueError:
         rate = -1.0
     if not 0.0 <= rate <= 1.0:
-        from .errors import ConfigurationError
-
-        raise ConfigurationError(
-            f"{SAMPLE_RATE_ENV}={text!r} is not a rate: use a number from 0.0 to 1.0"
+        logging.getLogger("fcsdk").warning(
+            "%s=%r is not a rate: use a number from 0.0 to 1.0 (sampling stays off)",
+            SAMPLE_RATE_ENV,
+            text,
         )
+        return 0.0
     return rate
 
 
@@ -93,10 +96,28 @@ class FCLogger(logging.Logger):
         {}
     """
 
-    sample_rate: float = 0.0
+    _sample_rate: Optional[float] = None  # None: not set yet, FCSDK_LOG_SAMPLE_RATE decides
     buffer_debug: bool = False
     buffer_size: int = 1000
     mask_fields: tuple[str, ...] = ()
+
+    @property
+    def sample_rate(self) -> float:
+        """The share of invocations whose DEBUG lines are written (see :meth:`configure`).
+
+        Example:
+            >>> import fcsdk as fc
+            >>> 0.0 <= fc.logger.sample_rate <= 1.0
+            True
+        """
+        rate = self._sample_rate
+        if rate is None:
+            rate = self._sample_rate = _sample_rate_from_env()
+        return rate
+
+    @sample_rate.setter
+    def sample_rate(self, rate: float) -> None:
+        self._sample_rate = rate
 
     def append_keys(self, **keys: Any) -> None:
         """Add ``keys`` to every JSON record of the current invocation (of the process when no
@@ -215,6 +236,8 @@ class FCLogger(logging.Logger):
         cache = ctx._cache
         sampled = cache.get(_SAMPLED)
         if sampled is None:
+            import random  # only when sampling is on: keeps `import fcsdk` cheap
+
             rate = self.sample_rate
             sampled = cache[_SAMPLED] = rate > 0.0 and random.random() < rate
         return bool(sampled)

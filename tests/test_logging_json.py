@@ -417,3 +417,31 @@ def test_deeply_nested_events_are_masked_not_a_recursion_error():
     for _ in range(5000):
         value = [value]
     assert "**********" in json.dumps(mask_fields(value))
+
+
+@pytest.mark.parametrize(("value", "sampled"), [("1", True), ("0", False), ("", False)])
+def test_sample_rate_from_the_environment(lines, monkeypatch, value, sampled):
+    monkeypatch.setenv("FCSDK_LOG_SAMPLE_RATE", value)
+    fc.logger._sample_rate = None  # not configured: the environment decides, once
+
+    @fc.handler
+    def handler(event: bytes) -> str:
+        fc.logger.debug("detail")
+        return "ok"
+
+    handler(b"", headers("r-1"))
+    assert [r["level"] for r in lines()] == (["DEBUG"] if sampled else [])
+
+
+def test_a_bad_sample_rate_in_the_environment_is_reported_not_raised(lines, monkeypatch, caplog):
+    monkeypatch.setenv("FCSDK_LOG_SAMPLE_RATE", "often")
+    fc.logger._sample_rate = None
+
+    @fc.handler
+    def handler(event: bytes) -> str:
+        fc.logger.debug("detail")
+        return "ok"
+
+    assert handler(b"", headers("r-1")) == "ok"
+    assert lines() == []
+    assert "FCSDK_LOG_SAMPLE_RATE='often' is not a rate" in caplog.text

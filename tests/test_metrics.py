@@ -437,3 +437,17 @@ def test_add_metric_accepts_or_raises_metrics_error_only(name, unit, value):
         assert line["samples"][0]["__name__"] == name
     else:
         assert out.getvalue() == ""
+
+
+def test_secrets_masked_also_when_the_step_runs_outside_fc_handler(out):
+    metrics = Metrics(namespace="shop", stream=out)
+    secret = "another-secret-access-key"
+
+    @metrics.log_metrics
+    def body(event: dict, context: fc.Context) -> str:
+        metrics.add_metadata("debug", context.credentials.access_key_secret)
+        metrics.add_metric("X", "Count", 1)
+        return "ok"
+
+    assert body({}, fc.Context.of(ShapeA(secret=secret))) == "ok"  # no current context set
+    assert secret not in out.getvalue()

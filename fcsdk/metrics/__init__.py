@@ -325,9 +325,10 @@ class Metrics:
             metadata=current.metadata,
             cold_start_dimensions=cold,
         )
-        from ..logging import mask_secrets
+        from .._secrets import invocation_secrets, mask_text
 
-        text = mask_secrets(json.dumps(line, default=str, ensure_ascii=False, allow_nan=False))
+        text = json.dumps(line, default=str, ensure_ascii=False, allow_nan=False)
+        text = mask_text(text, invocation_secrets(ctx))
         stream = self.stream if self.stream is not None else sys.stdout
         with _write_lock:  # one write per line: lines of concurrent invocations never interleave
             stream.write(text + "\n")

@@ -365,15 +365,10 @@ class Tracer:
         if not spans:
             return
         try:
+            from .._secrets import invocation_secrets
             from ._export import ExportFailed, mask_spans, post_protobuf
 
-            creds = ctx._cache.get("credentials")
-            secrets = tuple(
-                s
-                for s in ((creds.access_key_secret, creds.security_token) if creds else ())
-                if s and len(s) >= 6
-            )
-            masked = mask_spans(spans, secrets)
+            masked = mask_spans(spans, invocation_secrets(ctx))
             if self.exporter is not None:
                 self.exporter.export(masked)
                 return
