@@ -297,3 +297,14 @@ def test_the_idempotency_step_is_innermost_and_async_handlers_work(store: Any) -
     assert [type(s).__name__ for s in handler.__fcsdk__.steps] == ["Outer", "_HandlerStep"]
     assert handler(b'{"order_id": "x"}') == handler(b'{"order_id": "x"}')
     assert seen[0] == seen[1] == '{\n    "id": "x"\n}'
+
+
+def test_idempotency_stays_innermost_beside_log_event() -> None:
+    idem = Idempotency(MemoryStore(), key="order_id")
+
+    @fc.handler(idempotency=idem, log_event=True)
+    def handler(event: Order) -> str:
+        return event.order_id
+
+    assert type(handler.__fcsdk__.steps[-1]).__name__ == "_HandlerStep"
+    assert len(handler.__fcsdk__.steps) == 2
