@@ -2,10 +2,12 @@
 the same handler without idempotency and against AWS Lambda Powertools' Redis idempotency on the
 same server, in one run.
 
-For each: microseconds per invocation, for a new key (claim + store the result: the first
-delivery) and for a repeat (the stored body replayed: FC's retry or duplicate delivery), and the
-cost added over the same framework's handler without idempotency. Every call builds its event
-bytes the same way, so the differences are the idempotency alone.
+For each: wall microseconds per invocation, for a new key (claim + store the result: the first
+delivery) and for a repeat (the stored body replayed: FC's retry or duplicate delivery), the
+cost added over the same framework's handler without idempotency, the client's CPU time per
+invocation and the requests sent to Redis per invocation (round trips). Every call builds its
+event bytes the same way, so the differences are the idempotency alone. On a loaded machine the
+wall figures move with the neighbours; CPU time and round trips do not.
 
 Needs ``redis-server`` on PATH (or ``--redis-url``) and, for the Powertools figures,
 ``pip install -e '.[bench]'``. Run: ``python bench/idempotency.py`` (about 10 s).
@@ -18,7 +20,7 @@ import itertools
 import json
 import shutil
 import sys
-import timeit
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -138,8 +140,30 @@ def main(argv: Optional[list[str]] = None) -> None:
             f"{redis.__version__}, fcsdk {fc.__version__}; Redis on loopback"
         )
         frameworks = {"fcsdk": fcsdk_handlers(url), "powertools": powertools_handlers(url)}
+
+        def round_trips(fn: Callable[[], Any], n: int = 50) -> float:
+            """Requests sent to Redis per call (both frameworks use redis-py's connection)."""
+            from redis.connection import AbstractConnection
+
+            sent = [0]
+            original = AbstractConnection.send_packed_command
+
+            def counting(self: Any, *a: Any, **k: Any) -> Any:
+                sent[0] += 1
+                return original(self, *a, **k)
+
+            AbstractConnection.send_packed_command = counting  # type: ignore[method-assign]
+            try:
+                for _ in range(n):
+                    fn()
+            finally:
+                AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+            return sent[0] / n
+
         print(
-            f"\n  {'':28s} {'new key':>10s} {'repeat':>10s} {'added (new)':>12s} {'added (repeat)':>15s}"
+            "\n  wall µs per invocation (best interleaved round) | client CPU µs | round trips\n"
+            f"  {'':26s} {'new key':>9s} {'repeat':>9s} {'added new':>10s} {'added rep':>10s}"
+            f" | {'cpu new':>8s} {'cpu rep':>8s} | {'rt new':>7s} {'rt rep':>7s}"
         )
         for name, handlers in frameworks.items():
             if handlers is None:
@@ -151,21 +175,34 @@ def main(argv: Optional[list[str]] = None) -> None:
                     call(make())  # warm up: the repeat path now finds its record
                     calls[variant, fresh] = (lambda c, m: lambda: c(m()))(call, make)
             # Interleaved rounds, best round per figure: on a shared machine the minimum is the
-            # closest to the intrinsic cost (the median moves with the neighbours' load).
-            rounds: dict[Any, list[float]] = {k: [] for k in calls}
+            # closest to the intrinsic cost (the median moves with the neighbours' load). Client
+            # CPU time (process_time) does not count waiting for the server or for a core.
+            wall: dict[Any, list[float]] = {k: [] for k in calls}
+            cpu: dict[Any, list[float]] = {k: [] for k in calls}
             for _ in range(args.repeat):
                 for k, fn in calls.items():
-                    rounds[k].append(timeit.timeit(fn, number=args.number) / args.number * 1e6)
-            figures = {k: min(v) for k, v in rounds.items()}
-            base_new, base_rep = figures["plain", True], figures["plain", False]
+                    w0, c0 = time.perf_counter(), time.process_time()
+                    for _ in range(args.number):
+                        fn()
+                    w1, c1 = time.perf_counter(), time.process_time()
+                    wall[k].append((w1 - w0) / args.number * 1e6)
+                    cpu[k].append((c1 - c0) / args.number * 1e6)
+            best = {k: min(v) for k, v in wall.items()}
+            best_cpu = {k: min(v) for k, v in cpu.items()}
+            cmds = {k: round_trips(fn) for k, fn in calls.items()}
+            base_new, base_rep = best["plain", True], best["plain", False]
             for variant in handlers:
-                new, rep = figures[variant, True], figures[variant, False]
+                new, rep = best[variant, True], best[variant, False]
                 added = (
-                    f"{new - base_new:10.1f} µs {rep - base_rep:12.1f} µs"
+                    f"{new - base_new:10.1f} {rep - base_rep:10.1f}"
                     if variant != "plain"
-                    else ""
+                    else f"{'':10s} {'':10s}"
                 )
-                print(f"  {name + ' ' + variant:28s} {new:8.1f} µs {rep:8.1f} µs {added}")
+                print(
+                    f"  {name + ' ' + variant:26s} {new:9.1f} {rep:9.1f} {added}"
+                    f" | {best_cpu[variant, True]:8.1f} {best_cpu[variant, False]:8.1f}"
+                    f" | {cmds[variant, True]:7.1f} {cmds[variant, False]:7.1f}"
+                )
     finally:
         if server is not None:
             server.stop()
