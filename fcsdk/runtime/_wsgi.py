@@ -3,7 +3,8 @@
 The app runs on a worker thread of the server's pool. The request body streams into
 ``wsgi.input`` (a small body, the usual case, arrives whole with the request and costs no extra
 hop between threads); the response streams out chunk by chunk, except that an app answering with
-a list, or with a single chunk, is answered in one go.
+a list, or with a ``Content-Length`` (a body of known size, not a stream), is answered in one
+go.
 """
 
 from __future__ import annotations
@@ -188,19 +189,19 @@ class WSGIRunner:
             try:
                 chunks = iter(result)
                 first = b""
-                for chunk in chunks:
-                    if chunk:
-                        first = bytes(chunk)
-                        break
-                second = next((bytes(c) for c in chunks if c), None)
-                if second is None and not state["started"]:
-                    if "status" not in state:
-                        raise RuntimeError("the WSGI app returned without calling start_response")
-                    return state["status"], state["headers"], first
+                if "status" not in state:  # start_response may come with the first chunk
+                    first = bytes(next(chunks, b""))
+                if "status" not in state:
+                    raise RuntimeError("the WSGI app returned without calling start_response")
+                sized = isinstance(result, (list, tuple)) or any(
+                    k == b"content-length" for k, _ in state["headers"]
+                )
+                if sized and not state["started"]:  # not a stream: answer in one go
+                    body = first + b"".join(bytes(c) for c in chunks)
+                    return state["status"], state["headers"], body
                 begin()
-                for chunk in (first, second):
-                    if chunk:
-                        post({"type": "http.response.body", "body": chunk, "more_body": True})
+                if first:
+                    post({"type": "http.response.body", "body": first, "more_body": True})
                 for chunk in chunks:
                     if chunk:
                         post(
