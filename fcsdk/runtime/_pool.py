@@ -37,7 +37,7 @@ class Job:
         future: resolved (on the loop) with the call's value or exception.
     """
 
-    __slots__ = ("_claim", "args", "fn", "future", "loop")
+    __slots__ = ("_claim", "abandoned", "args", "finished", "fn", "future", "loop")
 
     def __init__(
         self,
@@ -50,6 +50,8 @@ class Job:
         self.fn = fn
         self.args = args
         self._claim = [True]  # popped once: by the worker that runs it, or by withdraw()
+        self.abandoned = False  # nobody waits for it any more: its thread retires after it
+        self.finished = False
 
     def withdraw(self) -> bool:
         """Make sure the job never runs: True when it had not started (it never will), False
@@ -112,10 +114,13 @@ class Pool:
             self._start()
         return job
 
-    def abandon(self) -> None:
-        """The caller stopped waiting for a running job (a timeout): start a worker in its
-        place; the thread running it ends once the job returns."""
+    def abandon(self, job: Job) -> None:
+        """The caller stopped waiting for ``job``, which runs (a timeout): start a worker in
+        its place; the thread running it ends once the job returns."""
         with self._lock:
+            if job.finished:
+                return
+            job.abandoned = True
             self._excess += 1
         self._start()
 
@@ -138,11 +143,11 @@ class Pool:
             if job is None:
                 break
             job.run()
-            if self._excess:
-                with self._lock:
-                    if self._excess > 0:
-                        self._excess -= 1
-                        break
+            with self._lock:
+                job.finished = True
+                if job.abandoned:  # a worker took this thread's place: retire
+                    self._excess -= 1
+                    break
         with self._lock:
             self._threads -= 1
 

@@ -404,7 +404,7 @@ class CustomRuntimeApp:
         value = await _outcome(job, loop.call_later(timeout, _expire, job.future), rid)
         if value is _TIMED_OUT:
             if not job.withdraw():  # it runs on: a new worker takes its place
-                self._pool.abandon()
+                self._pool.abandon(job)
             err = timeout_error(timeout)
             log.error(
                 "FC Invoke Error RequestId: %s FunctionTimeoutError: %s",
