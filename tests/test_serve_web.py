@@ -416,3 +416,32 @@ def test_concurrent_first_requests_start_the_lifespan_once(tmp_path_factory):
     assert len(results) == 16
     assert all(got["startups"] == 1 and got["rid"] == f"o-{i}" for i, got in results)
     assert json.dumps(results)  # plain data
+
+
+def test_web_function_example_answers_its_readme_calls(tmp_path):
+    import shutil
+
+    from tests.runtime_support import ROOT
+
+    example = ROOT / "examples" / "web_function"
+    shutil.copy(example / "index.py", tmp_path / "index.py")
+    srv = ServeProcess(tmp_path, "index.handler")
+    try:
+        with httpx.Client(base_url=srv.url, timeout=30) as c:
+            r = c.get("/hello/FC", headers={"x-fc-request-id": "local-1"})
+            assert r.json() == {"text": "Hello, FC!", "request_id": "local-1"}
+            r = c.post("/orders", json={"item": "tea", "qty": 2})
+            assert (r.status_code, r.json()) == (201, {"item": "tea", "qty": 2})
+            with c.stream("GET", "/countdown", params={"start": 3}) as r:
+                assert [line for line in r.iter_lines() if line] == ["3", "2", "1"]
+            assert c.post("/initialize").headers["x-fc-status"] == "200"
+        assert srv.terminate() == 0
+        log = srv.log()
+    finally:
+        srv.stop()
+    assert re.search(r"local-1 \[INFO\] greeting FC", log)
+    assert log.index("lifespan startup") < log.index("lifespan shutdown")
+    assert log.index("lifespan shutdown") < log.index("instance stopping")
+    readme = (example / "README.md").read_text()
+    for call in ("/hello/FC", "/orders", "/countdown", "/initialize", "fcsdk serve index.handler"):
+        assert call in readme
