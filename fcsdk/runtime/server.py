@@ -41,20 +41,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import math
-import sys
 import threading
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..context import Context
-from ._pool import Job, Pool
+from ._lifecycle import LifecycleRunner
+from ._pool import Pool
+from ._protocol import (
+    _GONE,
+    _TIMED_OUT,
+    Receive,
+    Send,
+    _expire,
+    _fc_headers,
+    _header_text,
+    _http_error,
+    _seconds,
+    outcome,
+    read_body,
+    respond,
+)
 from .errors import HandlerLoadError
 from .hooks import module_hooks
 from .invoke import InvokeResult, call_handler, error_body, timeout_error
 from .loader import load_handler
-from .native import from_headers, shape_of
+from .native import shape_of
 from .web import WebApp, web_app_of
 
 __all__ = [
@@ -86,63 +98,10 @@ _ROUTES: dict[str, tuple[str, str]] = {
     "/pre-freeze": ("GET", "pre_freeze"),
 }
 
-#: How the markers name each hook, as `fcsdk invoke` does: "FC Initialize Start RequestId: ...".
-_HOOK_LABELS = {"initializer": "Initialize", "pre_stop": "PreStop", "pre_freeze": "PreFreeze"}
-_TIMED_OUT = object()
-_GONE = {
-    "errorMessage": "Process exited unexpectedly before completing request "
-    "(fcsdk serve stopped after its --graceful-timeout)",
-    "errorType": "UnhandledInvocationError",
-    "stackTrace": [],
-}
-
 log = logging.getLogger("fcsdk.runtime")
 
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
 
-
-def _header_text(value: bytes) -> str:
-    """A header value as text: UTF-8 when it is, else latin-1 (every byte kept)."""
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError:
-        return value.decode("latin-1")
-
-
-def _seconds(ctx: Context, header: str) -> Optional[float]:
-    """A timeout header as seconds; None when absent or not a finite positive number."""
-    raw = (ctx.raw or {}).get(header)
-    try:
-        value = float(str(raw).strip()) if raw is not None else math.nan
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value > 0 else None
-
-
-def _fc_headers(ctx: Context, ok: bool, sent: Optional[bytes]) -> tuple[tuple[bytes, bytes], ...]:
-    """``x-fc-request-id`` (the bytes the request ``sent``, when they are its id) and
-    ``x-fc-status``."""
-    rid = ctx.request_id
-    data = sent if sent is not None and _header_text(sent) == rid else rid.encode("utf-8")
-    return ((b"x-fc-request-id", data), (b"x-fc-status", b"200" if ok else b"404"))
-
-
-def _http_error(status: int, error_type: str, message: str) -> tuple[int, bytes]:
-    body = json.dumps({"errorMessage": message, "errorType": error_type}).encode()
-    return status, body
-
-
-def _exc_error(exc: BaseException) -> dict[str, Any]:
-    return {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []}
-
-
-def _expire(future: asyncio.Future[Any]) -> None:
-    if not future.done():
-        future.set_result(_TIMED_OUT)
-
-
-class CustomRuntimeApp:
+class CustomRuntimeApp(LifecycleRunner):
     """The ASGI app behind ``fcsdk serve`` (usable with any ASGI server).
 
     Parameters:
@@ -259,7 +218,7 @@ class CustomRuntimeApp:
             except Exception:  # a bug of ours: answer 500, keep serving
                 log.exception("fcsdk serve: internal error on %s", scope.get("path"))
                 status, body = _http_error(500, "InternalServerError", "fcsdk serve failed")
-                await _respond(send, status, body, json_body=True, extra=(), started=True)
+                await respond(send, status, body, json_body=True, extra=(), started=True)
         elif kind == "lifespan":
             await self._lifespan_events(receive, send)
 
@@ -289,23 +248,25 @@ class CustomRuntimeApp:
                 err = await self._initialize(ctx)
                 if err is not None:
                     extra = _fc_headers(ctx, False, None)
-                    return await _respond(send, 500, error_body(err), json_body=True, extra=extra)
+                    return await respond(send, 500, error_body(err), json_body=True, extra=extra)
             return await web(scope, receive, send)
         if route is None:
             status, body = _http_error(
                 404, "NotFound", f"no such path: use POST {INVOKE_PATHS[0]} to invoke"
             )
-            return await _respond(send, status, body, json_body=True)
+            return await respond(send, status, body, json_body=True)
         method, kind = route
         if scope["method"] != method:
             status, body = _http_error(
                 405, "MethodNotAllowed", f"{scope['path']} accepts {method} only"
             )
-            return await _respond(
+            return await respond(
                 send, status, body, json_body=True, extra=((b"allow", method.encode()),)
             )
         headers = {k.decode("latin-1").lower(): _header_text(v) for k, v in scope["headers"]}
-        event = await self._read_body(headers, receive, send) if method == "POST" else b""
+        event = (
+            await read_body(headers, receive, send, self.max_body_size) if method == "POST" else b""
+        )
         if event is None:
             return None
         ctx = Context.from_headers(headers)
@@ -316,7 +277,7 @@ class CustomRuntimeApp:
             except asyncio.CancelledError:  # the process ends: past --graceful-timeout
                 result = InvokeResult(ctx.request_id, error_body(_GONE), _GONE)
                 with contextlib.suppress(Exception):
-                    await _respond(
+                    await respond(
                         send,
                         200,
                         result.body,
@@ -333,51 +294,11 @@ class CustomRuntimeApp:
             else:
                 err = await self._lifecycle(kind, ctx)
             body, ok = (b"", True) if err is None else (error_body(err), False)
-        return await _respond(
+        return await respond(
             send, 200, body, json_body=not ok, extra=_fc_headers(ctx, ok, sent_rid)
         )
 
-    async def _read_body(
-        self, headers: dict[str, str], receive: Receive, send: Send
-    ) -> Optional[bytes]:
-        limit = self.max_body_size
-        declared = headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > limit:
-            await self._too_large(send)
-            return None
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await self._too_large(send)
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-
-    async def _too_large(self, send: Send) -> None:
-        status, body = _http_error(
-            413,
-            "PayloadTooLarge",
-            f"the event is larger than {self.max_body_size} bytes (fcsdk serve --max-body-size)",
-        )
-        # The rest of the body stays unread: close the connection rather than keep the client
-        # waiting to send it.
-        await _respond(send, status, body, json_body=True, extra=((b"connection", b"close"),))
-
     # -- invocation -----------------------------------------------------------------------------
-
-    def _argument(self, func: Callable[..., Any], ctx: Context) -> Any:
-        """What a function receives as ``context``: fcsdk's Context for fcsdk-made functions,
-        a native-like object for raw FC code."""
-        if hasattr(func, "__fcsdk__") or hasattr(func, "__fcsdk_hook__"):
-            return ctx
-        return from_headers(ctx.raw or {}, self.runtime, request_id=ctx.request_id)
 
     def _timeout_for(self, ctx: Context) -> float:
         """The call's bound: its header; else the function's timeout as FC sent it before."""
@@ -401,7 +322,7 @@ class CustomRuntimeApp:
         loop = asyncio.get_running_loop()
         job = self._pool.submit(loop, self._call, (func, event, self._argument(func, ctx), ctx))
         timeout = self._timeout_for(ctx)
-        value = await _outcome(job, loop.call_later(timeout, _expire, job.future), rid)
+        value = await outcome(job, loop.call_later(timeout, _expire, job.future), rid)
         if value is _TIMED_OUT:
             if not job.withdraw():  # it runs on: a new worker takes its place
                 self._pool.abandon(job)
@@ -433,166 +354,3 @@ class CustomRuntimeApp:
         if self.invoke_log:
             log.info("FC Invoke End RequestId: %s", rid, extra=extra)
         return result
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    async def _initialize(self, ctx: Context) -> Optional[dict[str, Any]]:
-        """The Initializer (once, until it succeeds), then the ASGI lifespan startup (once)."""
-        if not self._initialized:
-            err = await self._lifecycle("initializer", ctx)
-            if err is not None:
-                return err
-        if self._lifespan and self.web is not None:
-            if self._lifespan_lock is None:
-                self._lifespan_lock = asyncio.Lock()
-            async with self._lifespan_lock:
-                try:
-                    await self.web.startup()
-                except Exception as exc:
-                    log.error("ASGI lifespan startup failed: %s", exc)
-                    return _exc_error(exc)
-        self._ready = True
-        return None
-
-    async def _stop(self, ctx: Context) -> Optional[dict[str, Any]]:
-        """Once: the ASGI lifespan shutdown, then PreStop, on a thread of their own, within
-        ``pre_stop_timeout`` (the workers may all be busy)."""
-        if self._stopped:
-            return None
-        self._stopped = True
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.pre_stop_timeout
-        err: Optional[dict[str, Any]] = None
-        if self._lifespan and self.web is not None:
-            try:
-                await asyncio.wait_for(self.web.shutdown(), self.pre_stop_timeout)
-            except asyncio.TimeoutError:
-                err = timeout_error(self.pre_stop_timeout)
-            except Exception as exc:
-                err = _exc_error(exc)
-            if err is not None:
-                log.error("ASGI lifespan shutdown failed: %s", err["errorMessage"])
-        # Event mode: an ASGI bridge started its lifespan on fcsdk's own loop; end it too.
-        asgi_module = sys.modules.get("fcsdk.http.asgi")
-        bridge_stop = None
-        if self.web is None and asgi_module and isinstance(self._func, asgi_module.ASGIBridge):
-            bridge_stop = self._func.pre_stop
-        if bridge_stop is None and not {"pre_stop"} & (self._hooks.keys() | self._hook_errors):
-            return err
-        job = Job(loop, self._stop_sync, (bridge_stop, ctx))
-        self._hook_busy += 1
-        threading.Thread(target=job.run, name="fcsdk-pre-stop", daemon=True).start()
-        timer = loop.call_later(max(deadline - loop.time(), 0.0), _expire, job.future)
-        try:
-            value = await asyncio.shield(job.future)
-        finally:
-            timer.cancel()
-        if value is _TIMED_OUT:
-            log.error("PreStop still running after %gs: not waiting", self.pre_stop_timeout)
-            return timeout_error(self.pre_stop_timeout)
-        return err if value is None else value
-
-    def _stop_sync(
-        self, bridge_stop: Optional[Callable[..., Any]], ctx: Context
-    ) -> Optional[dict[str, Any]]:
-        try:
-            if bridge_stop is not None:
-                try:
-                    bridge_stop(None)
-                except Exception as exc:
-                    log.error("ASGI lifespan shutdown failed: %s", exc)
-            if "pre_stop" in self._hook_errors:
-                return self._hook_errors["pre_stop"].to_dict()
-            return self._hook_sync("pre_stop", ctx) if "pre_stop" in self._hooks else None
-        finally:
-            self._hook_busy -= 1
-
-    async def _lifecycle(self, kind: str, ctx: Context) -> Optional[dict[str, Any]]:
-        """Run the ``kind`` hook on a worker (FC's error JSON on failure, None on success or no
-        hook)."""
-        if kind in self._hook_errors:
-            return self._hook_errors[kind].to_dict()
-        if kind not in self._hooks:
-            return None
-        fn = self._initialize_once if kind == "initializer" else self._hook_sync
-        args = (ctx,) if kind == "initializer" else (kind, ctx)
-        job = self._pool.submit(asyncio.get_running_loop(), fn, args)
-        err: Optional[dict[str, Any]] = await job.future
-        return err
-
-    def _initialize_once(self, ctx: Context) -> Optional[dict[str, Any]]:
-        with self._init_lock:  # concurrent first invocations wait for one initializer run
-            if self._initialized:
-                return None
-            err = self._hook_sync("initializer", ctx)
-            self._initialized = err is None
-            return err
-
-    def _hook_sync(self, kind: str, ctx: Context) -> Optional[dict[str, Any]]:
-        hook = self._hooks[kind]
-        arg = self._argument(hook, ctx)
-        extra = {"request_id": ctx.request_id}
-        label = _HOOK_LABELS.get(kind, kind)
-        log.info("FC %s Start RequestId: %s", label, ctx.request_id, extra=extra)
-        timeout = _seconds(ctx, "x-fc-initialization-timeout") if kind == "initializer" else None
-        result = call_handler(
-            lambda _event, context: hook(context), b"", arg, context=ctx, timeout=timeout
-        )
-        if result.error is not None:
-            log.error(
-                "FC %s failed RequestId: %s %s: %s",
-                kind,
-                ctx.request_id,
-                result.error.get("errorType"),
-                result.error.get("errorMessage"),
-                extra=extra,
-            )
-        log.info("FC %s End RequestId: %s", label, ctx.request_id, extra=extra)
-        return result.error
-
-
-async def _outcome(job: Job, timer: asyncio.TimerHandle, rid: str) -> Any:
-    """What the job's future settles to (or ``_TIMED_OUT``). When the server cancels the wait
-    (its ``--graceful-timeout`` is over), a job that has not started is withdrawn and one that
-    runs is waited for while the lifespan shutdown and PreStop run: its answer is still the
-    truth. Cancelled again (the process ends), it raises unless the answer has just come."""
-    try:
-        return await asyncio.shield(job.future)
-    except asyncio.CancelledError:
-        if job.withdraw():
-            raise
-        log.warning(
-            "fcsdk serve: grace period over, still waiting for RequestId: %s while PreStop runs",
-            rid,
-            extra={"request_id": rid},
-        )
-        try:
-            return await asyncio.shield(job.future)
-        except asyncio.CancelledError:
-            if job.future.done() and not job.future.cancelled():
-                return job.future.result()
-            raise
-    finally:
-        timer.cancel()
-
-
-async def _respond(
-    send: Send,
-    status: int,
-    body: bytes,
-    *,
-    json_body: bool,
-    extra: tuple[tuple[bytes, bytes], ...] = (),
-    started: bool = False,
-) -> None:
-    headers = [
-        (b"content-type", b"application/json" if json_body else b"application/octet-stream"),
-        (b"content-length", str(len(body)).encode()),
-        *extra,
-    ]
-    try:
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-    except Exception:  # the client went away, or the response had already started
-        if not started:
-            raise
