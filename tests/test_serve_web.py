@@ -11,6 +11,8 @@ import time
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.runtime_support import ServeProcess, write_code
 
@@ -445,3 +447,96 @@ def test_web_function_example_answers_its_readme_calls(tmp_path):
     readme = (example / "README.md").read_text()
     for call in ("/hello/FC", "/orders", "/countdown", "/initialize", "fcsdk serve index.handler"):
         assert call in readme
+
+
+# -- the ASGI app called directly: any request passes through unchanged ------------------------
+
+ECHO_ASGI = """
+import json
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        raise RuntimeError("no lifespan here")
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    seen = {"method": scope["method"], "path": scope["path"],
+            "query": scope["query_string"].decode("latin-1"),
+            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
+            "body": body.decode("latin-1"), "rid": scope["fc.context"].request_id}
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+"""
+
+
+@pytest.fixture(scope="module")
+def echo_web(tmp_path_factory):
+    import sys
+
+    from fcsdk.runtime.server import CustomRuntimeApp
+
+    code = write_code(tmp_path_factory.mktemp("webecho"), {"webecho.py": ECHO_ASGI})
+    app = CustomRuntimeApp("webecho.app", str(code), workers=2)
+    assert app.web is not None and app.web.kind == "asgi"
+    yield app
+    app.close()
+    sys.modules.pop("webecho", None)
+
+
+def _call(app, method, path, query, headers, body):
+    sent = []
+    parts = [body[: len(body) // 2], body[len(body) // 2 :]]
+
+    async def receive():
+        chunk = parts.pop(0) if parts else b""
+        return {"type": "http.request", "body": chunk, "more_body": bool(parts)}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode("utf-8"),
+        "query_string": query,
+        "headers": headers,
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+token = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=8)
+name = st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12).filter(
+    lambda n: not n.startswith("x-fc-") and n not in ("content-length", "transfer-encoding")
+)
+latin1 = st.binary(max_size=40).filter(lambda b: b"\r" not in b and b"\n" not in b)
+
+
+@given(
+    method=token,
+    path=st.text(st.characters(min_codepoint=33, max_codepoint=0x2FF), max_size=40).map(
+        lambda p: "/" + p
+    ),
+    query=st.binary(max_size=60),
+    headers=st.lists(st.tuples(name, latin1), max_size=6),
+    body=st.binary(max_size=300),
+    rid=st.text("abcdef0123456789-", min_size=1, max_size=20),
+)
+@settings(max_examples=60, deadline=None)
+def test_any_request_reaches_the_app_unchanged(echo_web, method, path, query, headers, body, rid):
+    raw = [(k.encode(), v) for k, v in headers] + [(b"x-fc-request-id", rid.encode())]
+    if (method == "POST" and path in ("/initialize",)) or (method, path) in (
+        ("GET", "/pre-stop"),
+        ("GET", "/pre-freeze"),
+    ):
+        return  # FC's lifecycle calls, not the app's
+    status, seen = _call(echo_web, method, path, query, raw, body)
+    assert status == 200
+    assert (seen["method"], seen["path"], seen["rid"]) == (method, path, rid)
+    assert seen["query"] == query.decode("latin-1")
+    assert seen["body"] == body.decode("latin-1")
+    assert seen["headers"] == [[k.decode(), v.decode("latin-1")] for k, v in raw]
