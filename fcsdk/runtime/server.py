@@ -269,7 +269,7 @@ class CustomRuntimeApp(LifecycleRunner):
         )
         if event is None:
             return None
-        ctx = Context.from_headers(headers)
+        ctx = _context(headers)
         sent_rid = dict(scope["headers"]).get(b"x-fc-request-id")
         if kind == "invoke":
             try:
@@ -320,7 +320,7 @@ class CustomRuntimeApp(LifecycleRunner):
         func = self._func
         assert func is not None
         loop = asyncio.get_running_loop()
-        job = self._pool.submit(loop, self._call, (func, event, self._argument(func, ctx), ctx))
+        job = self._pool.submit(loop, self._call, (func, event, ctx))
         timeout = self._timeout_for(ctx)
         value = await outcome(job, loop.call_later(timeout, _expire, job.future), rid)
         if value is _TIMED_OUT:
@@ -337,7 +337,9 @@ class CustomRuntimeApp(LifecycleRunner):
         result: InvokeResult = value
         return result
 
-    def _call(self, func: Callable[..., Any], event: bytes, arg: Any, ctx: Context) -> InvokeResult:
+    def _call(self, func: Callable[..., Any], event: bytes, ctx: Context) -> InvokeResult:
+        """On a worker: the call, with the context argument built here, off the event loop."""
+        arg = self._argument(func, ctx)
         rid = ctx.request_id
         extra = {"request_id": rid}
         if self.invoke_log:
@@ -354,3 +356,13 @@ class CustomRuntimeApp(LifecycleRunner):
         if self.invoke_log:
             log.info("FC Invoke End RequestId: %s", rid, extra=extra)
         return result
+
+
+def _context(headers: dict[str, str]) -> Context:
+    """The Context of headers already lower-cased and decoded: handed over as its header view,
+    so it does not redo that per request (about 10 us for FC's 15 headers)."""
+    ctx = Context.from_headers(headers)
+    cache = getattr(ctx, "_cache", None)
+    if isinstance(cache, dict):
+        cache["_headers"] = headers
+    return ctx
