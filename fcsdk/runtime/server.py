@@ -55,7 +55,6 @@ from ._protocol import (
     Send,
     _expire,
     _fc_headers,
-    _header_text,
     _http_error,
     _seconds,
     outcome,
@@ -263,14 +262,22 @@ class CustomRuntimeApp(LifecycleRunner):
             return await respond(
                 send, status, body, json_body=True, extra=((b"allow", method.encode()),)
             )
-        headers = {k.decode("latin-1").lower(): _header_text(v) for k, v in scope["headers"]}
+        headers: dict[str, str] = {}
+        sent_rid: Optional[bytes] = None
+        for key, value in scope["headers"]:  # one pass: names, text values, the raw request id
+            name = key.decode("latin-1").lower()
+            try:
+                headers[name] = value.decode("utf-8")
+            except UnicodeDecodeError:
+                headers[name] = value.decode("latin-1")
+            if name == "x-fc-request-id":
+                sent_rid = value
         event = (
             await read_body(headers, receive, send, self.max_body_size) if method == "POST" else b""
         )
         if event is None:
             return None
         ctx = _context(headers)
-        sent_rid = dict(scope["headers"]).get(b"x-fc-request-id")
         if kind == "invoke":
             try:
                 result = await self._invoke(event, ctx)
