@@ -5,7 +5,8 @@ Both servers are uvicorn with the same parser and loop (httptools and uvloop whe
 no access log; every request carries FC's x-fc-* header set, as FC adds it to each request of an
 HTTP trigger. The load client (wrk when installed, else a bounded asyncio HTTP/1.1 keep-alive
 client) runs GET /hello/{name} (an `async def` endpoint) at concurrency 1 and 16, and a `def`
-endpoint (FastAPI's thread pool) at 16, a few seconds each. Target: fcsdk serve >= 0.9x uvicorn.
+endpoint (FastAPI's thread pool) at 16, a few seconds each, the two servers interleaved (medians
+of --rounds runs). Target: fcsdk serve >= 0.9x uvicorn.
 
 Run:  python bench/web_function.py [--duration 2] [--client auto|wrk|asyncio]
 Needs: pip install -e '.[server]' fastapi; optionally wrk (apt-get install wrk).
@@ -138,8 +139,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=2.0, help="seconds per run (bounded)")
     parser.add_argument("--client", choices=("auto", "wrk", "asyncio"), default="auto")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds per run; medians are printed (default 3)"
+    )
     args = parser.parse_args()
     duration = min(max(args.duration, 0.5), 30.0)
+    rounds = min(max(args.rounds, 1), 9)
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
     client = run_wrk if use_wrk else run_asyncio
     tmp = Path(tempfile.mkdtemp(prefix="fcsdk-web-bench-"))
@@ -154,33 +159,44 @@ def main() -> int:
     runs = [("/hello/bench", 1), ("/hello/bench", 16), ("/sync/bench", 16)]
     print(
         f"client: {'wrk' if use_wrk else 'asyncio keep-alive client'}, {duration:g}s per run, "
-        f"loopback, {os.cpu_count()} CPUs, FC's x-fc-* headers on every request"
+        f"loopback, {os.cpu_count()} CPUs, FC's x-fc-* headers on every request, servers "
+        "interleaved, medians of --rounds runs"
     )
     print(f"{'server':<14}{'endpoint':<14}{'conc':>6}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     results: dict[tuple[str, str, int], float] = {}
+    procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    logs = []
     try:
         for name, cmd in servers.items():
             port = free_port()
-            with open(tmp / f"{name.split()[0]}.log", "wb") as log:
-                proc = subprocess.Popen(
-                    [*cmd, "--port", str(port)], cwd=tmp, stdout=log, stderr=log, env=env
+            log = open(tmp / f"{name.split()[0]}.log", "wb")  # noqa: SIM115 - closed below
+            logs.append(log)
+            proc = subprocess.Popen(
+                [*cmd, "--port", str(port)], cwd=tmp, stdout=log, stderr=log, env=env
+            )
+            procs[name] = (proc, port)
+            wait_port(port, proc)
+            client(f"http://127.0.0.1:{port}/hello/warm", 4, 1)  # warm-up
+        for path, conc in runs:
+            samples: dict[str, list[tuple[float, float, float]]] = {n: [] for n in servers}
+            for _ in range(rounds):  # interleaved: a shared machine's load hits both servers
+                for name in servers:
+                    url = f"http://127.0.0.1:{procs[name][1]}{path}"
+                    samples[name].append(client(url, conc, duration))
+            endpoint = "async def" if path.startswith("/hello") else "def"
+            for name in servers:
+                rps, p50, p99 = (statistics.median(x) for x in zip(*samples[name]))
+                results[name, path, conc] = rps
+                print(
+                    f"{name:<14}{endpoint:<14}{conc:>6}{rps:>10.0f}{p50:>10.3f}{p99:>10.3f}",
+                    flush=True,
                 )
-                try:
-                    wait_port(port, proc)
-                    client(f"http://127.0.0.1:{port}/hello/warm", 4, 1)  # warm-up
-                    for path, conc in runs:
-                        url = f"http://127.0.0.1:{port}{path}"
-                        rps, p50, p99 = client(url, conc, duration)
-                        results[name, path, conc] = rps
-                        endpoint = "async def" if path.startswith("/hello") else "def"
-                        print(
-                            f"{name:<14}{endpoint:<14}{conc:>6}{rps:>10.0f}{p50:>10.3f}{p99:>10.3f}",
-                            flush=True,
-                        )
-                finally:
-                    proc.terminate()
-                    proc.wait(30)
     finally:
+        for proc, _port in procs.values():
+            proc.terminate()
+            proc.wait(30)
+        for log in logs:
+            log.close()
         shutil.rmtree(tmp, ignore_errors=True)
     for path, conc in runs:
         ratio = results["fcsdk serve", path, conc] / results["uvicorn", path, conc]

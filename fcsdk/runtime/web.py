@@ -32,6 +32,7 @@ import inspect
 import json
 import logging
 import sys
+from itertools import chain
 from typing import Any, Callable, Optional
 
 from ..context import Context
@@ -115,16 +116,12 @@ class WebApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         """Pass one HTTP request through to the app."""
-        fc_headers: dict[bytes, bytes] = {}
-        size = 0
-        declared = b""
-        for name, value in scope["headers"]:
-            if name[:5] == b"x-fc-":
-                fc_headers[name] = value
-            else:
-                size += len(name) + len(value)
-                if name == b"content-length":
-                    declared = value
+        raw = scope["headers"]
+        headers = dict(raw)  # the Context reads its x-fc-* names from it, lazily
+        size = sum(map(len, chain.from_iterable(raw)))
+        if size > MAX_HEADER_BYTES:  # FC's own headers do not count: the precise sum
+            size = sum(len(k) + len(v) for k, v in raw if k[:5] != b"x-fc-")
+        declared = headers.get(b"content-length", b"")
         path_size = len(scope.get("raw_path") or scope["path"].encode("utf-8", "replace"))
         query = scope.get("query_string", b"")
         path_size += len(query) + 1 if query else 0
@@ -142,7 +139,7 @@ class WebApp:
         declared_size = int(declared) if declared.strip().isdigit() else None
         if declared_size is not None and declared_size > limit:
             return await _too_large(send, limit, close=True)
-        ctx = Context.from_headers(fc_headers)
+        ctx = Context.from_headers(headers)
         response = _Response(send, self._warned)
         if declared_size is None and scope["method"] not in ("GET", "HEAD"):
             receive = _Limited(receive, response, limit)  # chunked: count as it comes
@@ -190,7 +187,8 @@ class _Response:
         if message["type"] == "http.response.start":
             self.started = True
             headers = message.get("headers") or ()
-            if any(k[:5].lower() == b"x-fc-" for k, _ in headers):
+            names = b"\n".join([k for k, _ in headers])
+            if b"x-fc-" in names.lower():
                 message = dict(message, headers=self._filter(headers))
         await self._send(message)
 
