@@ -163,11 +163,11 @@ def test_a_call_without_timeout_header_gets_the_functions_bound(tmp_path):
             # FC's header sets the function's timeout; later calls without it keep that bound
             r = c.post(
                 "/invoke",
-                content=b'{"name": "c", "s": 2.5}',
-                headers={"x-fc-function-timeout": "2"},
+                content=b'{"name": "c", "s": 4}',
+                headers={"x-fc-function-timeout": "3"},
             )
-            assert r.json()["errorMessage"] == "Function time out after 2 seconds"
+            assert r.json()["errorMessage"] == "Function time out after 3 seconds"
             r = c.post("/invoke", content=b'{"name": "d", "s": 1.5}')
-            assert r.headers["x-fc-status"] == "200", r.text  # 1.5 s < 2 s: not cut at 1 s
+            assert r.headers["x-fc-status"] == "200", r.text  # 1.5 s < 3 s: not cut at 1 s
     finally:
         srv.stop()
