@@ -89,8 +89,11 @@ def test_a_withdrawn_job_never_runs_and_a_running_one_cannot_be_withdrawn():
         await asyncio.sleep(0.1)
         assert queued.withdraw() is True
         assert first.withdraw() is False  # running: it is the worker's
+        assert pool.busy == 1
         release.set()
         await first.future
+        await asyncio.sleep(0.05)
+        assert pool.busy == 0
         await pool.submit(loop, ran.append, ("after",)).future
 
     try:

@@ -96,13 +96,14 @@ class Pool:
         self._lock = threading.Lock()
         self._threads = 0
         self._idle = 0
+        self._running = 0
         self._excess = 0  # threads to retire when their job returns (replaced by abandon())
         self._closed = False
 
     @property
     def busy(self) -> int:
-        """Worker threads running a job now."""
-        return max(self._threads - self._idle, 0)
+        """Jobs running on a worker now."""
+        return self._running
 
     def submit(
         self, loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], args: tuple[Any, ...]
@@ -140,10 +141,13 @@ class Pool:
             job = get()
             with self._lock:
                 self._idle -= 1
+                if job is not None:
+                    self._running += 1
             if job is None:
                 break
             job.run()
             with self._lock:
+                self._running -= 1
                 job.finished = True
                 if job.abandoned:  # a worker took this thread's place: retire
                     self._excess -= 1
