@@ -124,6 +124,11 @@ def count():
         size += len(chunk)
     return {"size": size}
 
+@web.get("/slow")
+def slow():
+    time.sleep(float(request.args["s"]))
+    return "late"
+
 @web.get("/stream")
 def stream():
     n, gap = int(request.args["n"]), float(request.args["gap"])
@@ -540,3 +545,29 @@ def test_any_request_reaches_the_app_unchanged(echo_web, method, path, query, he
     assert seen["query"] == query.decode("latin-1")
     assert seen["body"] == body.decode("latin-1")
     assert seen["headers"] == [[k.decode(), v.decode("latin-1")] for k, v in raw]
+
+
+def test_a_request_past_the_functions_timeout_is_fcs_timeout(fastapi_srv, flask_srv):
+    late = {**FC, "x-fc-function-timeout": "1", "x-fc-request-id": "late-1"}
+    with httpx.Client(timeout=30) as c:
+        started = time.perf_counter()
+        r = c.get(fastapi_srv.url + "/asleep", params={"s": 20}, headers=late)  # async def
+        assert time.perf_counter() - started < 10
+        assert (r.status_code, r.headers["x-fc-status"]) == (504, "404")
+        assert r.json() == {
+            "errorMessage": "Function time out after 1 seconds",
+            "errorType": "FunctionTimeoutError",
+        }
+        assert c.get(fastapi_srv.url + "/echo/x", headers=FC).status_code == 200  # serving on
+        # WSGI: the request's worker is replaced, the next request does not wait behind it
+        for _ in range(3):
+            r = c.get(flask_srv.url + "/slow", params={"s": 20}, headers=late)
+            assert (r.status_code, r.headers["x-fc-status"]) == (504, "404")
+        # a streamed answer already started: the connection ends, the client sees it cut
+        with pytest.raises(httpx.RemoteProtocolError):
+            c.get(flask_srv.url + "/stream", params={"n": 2, "gap": 20}, headers=late)
+        assert c.get(flask_srv.url + "/echo/y", headers=FC).json()["rid"] == "req-1"
+    time.sleep(0.2)
+    assert "late-1 [ERROR] FC Invoke Error RequestId: late-1 FunctionTimeoutError" in (
+        fastapi_srv.log()
+    )

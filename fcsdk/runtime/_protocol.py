@@ -35,8 +35,14 @@ def _header_text(value: bytes) -> str:
 
 
 def _seconds(ctx: Context, header: str) -> Optional[float]:
-    """A timeout header as seconds; None when absent or not a finite positive number."""
-    raw = (ctx.raw or {}).get(header)
+    """A timeout header as seconds; None when absent or not a finite positive number. The
+    headers may be text (the ``/invoke`` path) or bytes (web functions: the ASGI scope's)."""
+    headers = ctx.raw or {}
+    raw = headers.get(header)
+    if raw is None:
+        raw = headers.get(header.encode())
+    if isinstance(raw, bytes):
+        raw = raw.decode("latin-1")
     try:
         value = float(str(raw).strip()) if raw is not None else math.nan
     except ValueError:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 from ..context import Context
 from ..logging import current_context
 from ._pool import Pool
+from ._protocol import _TIMED_OUT, _expire
 
 __all__ = ["WSGIRunner"]
 
@@ -78,8 +79,18 @@ class WSGIRunner:
         self.whole_body = whole_body  # the app reads CONTENT_LENGTH bytes (fcsdk's Router)
 
     async def __call__(
-        self, scope: dict[str, Any], receive: Receive, send: Send, context: Context
+        self,
+        scope: dict[str, Any],
+        receive: Receive,
+        send: Send,
+        context: Context,
+        timeout: Optional[float] = None,
     ) -> None:
+        """Run the app for one request on a worker.
+
+        Raises:
+            WebTimeoutError: the app outlived ``timeout`` seconds (its worker is replaced).
+        """
         loop = asyncio.get_running_loop()
         message = await receive()
         first = message.get("body", b"") if message.get("type") == "http.request" else b""
@@ -101,7 +112,18 @@ class WSGIRunner:
             environ["wsgi.input"] = io.BufferedReader(_Input(first, more, loop, receive))
             environ["wsgi.input_terminated"] = True
         job = self.pool.submit(loop, self._run, (environ, context, loop, send))
-        answer = await job.future
+        timer = loop.call_later(timeout, _expire, job.future) if timeout is not None else None
+        try:
+            answer = await job.future
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if answer is _TIMED_OUT:
+            if not job.withdraw():  # it runs on: a new worker takes its place
+                self.pool.abandon(job)
+            from .web import WebTimeoutError
+
+            raise WebTimeoutError(timeout)
         if answer is not None:  # the whole response at once
             status, headers, body = answer
             await send({"type": "http.response.start", "status": status, "headers": headers})

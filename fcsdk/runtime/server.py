@@ -175,7 +175,7 @@ class CustomRuntimeApp(LifecycleRunner):
         #: The HTTP app served as a web function, or None (event handler).
         self.web: Optional[WebApp] = web_app_of(self._func, mode) if self._func else None
         if self.web is not None:
-            self.web.bind(self._pool, max_body_size)
+            self.web.bind(self._pool, max_body_size, self._timeout_for)
             bridge = self.web.bridge
             for kind in ("initializer", "pre_stop"):  # handler.initializer as a hook: the
                 hook = self._hooks.get(kind)  # lifespan runs on serve's own loop instead

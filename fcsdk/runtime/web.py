@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -91,10 +92,18 @@ class WebApp:
         self.max_body_size = 32 * 1024 * 1024
         self._wsgi: Any = None
         self._warned: set[bytes] = set()
+        self._timeout_for: Optional[Callable[[Context], float]] = None
 
-    def bind(self, pool: Pool, max_body_size: int) -> None:
-        """Give the app the server's worker threads (WSGI apps run there) and body limit."""
+    def bind(
+        self,
+        pool: Pool,
+        max_body_size: int,
+        timeout_for: Optional[Callable[[Context], float]] = None,
+    ) -> None:
+        """Give the app the server's worker threads (WSGI apps run there), body limit and the
+        bound of a request (``timeout_for(context)`` seconds: FC's function timeout)."""
         self.max_body_size = max_body_size
+        self._timeout_for = timeout_for
         if self.kind != "asgi":
             from ._wsgi import WSGIRunner
 
@@ -143,16 +152,37 @@ class WebApp:
         response = _Response(send, self._warned)
         if declared_size is None and scope["method"] not in ("GET", "HEAD"):
             receive = _Limited(receive, response, limit)  # chunked: count as it comes
+        timeout = self._timeout_for(ctx) if self._timeout_for is not None else None
         token = current_context.set(ctx)
+        expired: list[bool] = []
         try:
             if self._wsgi is not None:
-                await self._wsgi(scope, receive, response, ctx)
+                await self._wsgi(scope, receive, response, ctx, timeout)
             else:
                 state = getattr(self.bridge, "state", None)
                 inner = dict(scope, **{"fc.context": ctx})
                 if state:
                     inner["state"] = dict(state)
-                await self.app(inner, receive, response)
+                timer = None
+                if timeout is not None:
+                    task = asyncio.current_task()
+                    timer = asyncio.get_running_loop().call_later(
+                        timeout, _cancel_late, task, expired
+                    )
+                try:
+                    await self.app(inner, receive, response)
+                finally:
+                    if timer is not None:
+                        timer.cancel()
+        except asyncio.CancelledError:
+            if not expired:  # the server is stopping
+                raise
+            uncancel = getattr(asyncio.current_task(), "uncancel", None)
+            if uncancel is not None:  # Python 3.11+: this cancellation is handled here
+                uncancel()
+            await _timed_out(ctx, response, send, timeout or 0.0)
+        except WebTimeoutError:
+            await _timed_out(ctx, response, send, timeout or 0.0)
         except Exception as exc:
             log.error(
                 "FC Invoke Error RequestId: %s %s: %s",
@@ -167,6 +197,26 @@ class WebApp:
                 )
         finally:
             current_context.reset(token)
+
+
+class WebTimeoutError(Exception):
+    """A WSGI request outlived the function's timeout (its worker is replaced)."""
+
+
+def _cancel_late(task: Optional[asyncio.Task[Any]], expired: list[bool]) -> None:
+    if task is not None and not task.done():
+        expired.append(True)
+        task.cancel()
+
+
+async def _timed_out(ctx: Context, response: _Response, send: Send, seconds: float) -> None:
+    """FC's timeout: logged with the request id; answered 504 with FC's error JSON and
+    ``x-fc-status: 404`` unless the app had started its answer (then the connection ends)."""
+    message = f"Function time out after {seconds:g} seconds"
+    log.error("FC Invoke Error RequestId: %s FunctionTimeoutError: %s", ctx.request_id, message)
+    if not response.started:
+        await _answer(send, 504, "FunctionTimeoutError", message, fc_error=True)
+    response.closed = True
 
 
 class _Response:
