@@ -166,3 +166,22 @@ def test_serve_pre_stop_path_runs_lifespan_shutdown_then_the_hook_once(tmp_path,
     lifespan = kind in LIFESPAN_KINDS
     expected = ["initializer", *(["lifespan_startup", "lifespan_shutdown"] if lifespan else [])]
     assert _marks(tmp_path) == [*expected, "pre_stop"]
+
+
+def test_event_mode_asgi_bridge_lifespan_ends_before_pre_stop(tmp_path):
+    """--mode event (the bridge gets FC 3.0 HTTP trigger events on /invoke, as on the built-in
+    runtimes): the lifespan the bridge started on its first call is shut down at SIGTERM."""
+    from fcsdk.http.testing import make_event
+
+    module = _code(tmp_path, "asgi_bridge")
+    srv = ServeProcess(tmp_path, f"{module}.handler", "--mode", "event")
+    try:
+        event = make_event("GET", "/")
+        payload = event if isinstance(event, bytes) else str(event).encode()
+        r = httpx.post(srv.url + "/invoke", content=payload, timeout=30)
+        assert r.headers["x-fc-status"] == "200", r.text
+        assert srv.terminate() == 0
+    finally:
+        srv.stop()
+    expected = ["initializer", "lifespan_startup", "lifespan_shutdown", "pre_stop"]
+    assert _marks(tmp_path) == expected
