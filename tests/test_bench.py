@@ -20,6 +20,7 @@ def test_there_are_benchmarks() -> None:
         "serve",
         "http_triggers",
         "parameters",
+        "observability",
     }
 
 
