@@ -212,6 +212,7 @@ def _make_wrapper(
     fast = getattr(decoder, "fast_json", None)
     finite_check = getattr(decoder, "finite_check", True)
     fail: Callable[[BaseException, Any], BaseException] = getattr(decoder, "fail", _unchanged)
+    fast_max = getattr(decoder, "fast_max", 0)
     plain = encoder is encode_result
 
     if not is_async:
@@ -229,6 +230,7 @@ def _make_wrapper(
                     fast is not None
                     and type(event) is bytes
                     and event
+                    and len(event) <= fast_max  # larger events: validated fail-fast
                     # Possible NaN/Infinity tokens take the full path, which rejects them. An
                     # int operand makes `in` a plain memchr (a bytes operand costs ~5x more).
                     and (not finite_check or (_N not in event and _I not in event))

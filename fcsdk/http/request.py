@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 from ..context import Context
 from ..errors import EventDecodeError, EventValidationError
 from .datastructures import Headers, QueryParams
-from .errors import BadRequestError, RequestValidationError, UnsupportedMediaTypeError
+from .errors import (
+    BadRequestError,
+    HTTPError,
+    RequestValidationError,
+    UnsupportedMediaTypeError,
+)
 
 if TYPE_CHECKING:
     from .._codec import Decoder
@@ -495,10 +500,10 @@ def body_decoder(model: Any, *, loc: str = "body") -> Decoder:
     """
     from pydantic import ValidationError
 
+    from .. import _limits
     from .._codec import build_adapter
 
     adapter = build_adapter(model)
-    validate = adapter.validate_json
 
     def decode(request: Request) -> Any:
         check_json_content_type(request)
@@ -506,16 +511,28 @@ def body_decoder(model: Any, *, loc: str = "body") -> Decoder:
         if not data.strip():
             raise RequestValidationError.single((loc,), "Field required", "missing")
         try:
-            return validate(data)
+            return _limits.validate_json(adapter, data)  # fail-fast on large bodies
         except ValidationError as exc:
-            errs = exc.errors(include_url=False, include_input=False, include_context=False)
-            if len(errs) == 1 and errs[0]["type"] == "json_invalid" and not errs[0]["loc"]:
-                request.json()  # raises the 400 with a precise reason
-                raise BadRequestError(message="request body is not valid JSON") from None
+            if exc.error_count() == 1:
+                e = exc.errors(include_url=False, include_input=False, include_context=False)[0]
+                if e["type"] == "json_invalid" and not e["loc"]:
+                    request.json()  # raises the 400 with a precise reason
+                    raise BadRequestError(message="request body is not valid JSON") from None
+            errs, count = _limits.error_list(exc, include_input=False)
             raise RequestValidationError.from_errors(
-                [{"loc": (loc, *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errs]
+                [
+                    {
+                        "loc": _limits.clip_loc((loc, *e["loc"])),
+                        "msg": _limits.clip(str(e["msg"])),
+                        "type": e["type"],
+                    }
+                    for e in errs
+                ],
+                count=count,
             ) from exc
         except RecursionError:
             raise BadRequestError(message="request body JSON is nested too deeply") from None
+        except MemoryError:
+            raise HTTPError(413, "request body is too large to decode") from None
 
     return decode
