@@ -117,11 +117,11 @@ def as_bytes(event: Any) -> bytes:
         return b""
     try:
         return json.dumps(event, ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise EventDecodeError(
             f"event of type {type(event).__name__} cannot be turned into bytes: pass bytes, "
-            "str, or JSON-compatible dict/list"
-        ) from exc
+            "str, or JSON-compatible dict/list (acyclic, not too deep)"
+        ) from (None if isinstance(exc, RecursionError) else exc)
 
 
 def as_text(event: Any) -> str:
@@ -349,6 +349,8 @@ def validate_object(
     """
     from pydantic import ValidationError
 
+    if not prefix:  # a whole event: JSON-shaped, finite, acyclic, bounded in depth
+        _limits.check_decoded(obj, title)
     try:
         return _limits.validate_python(adapter, obj)
     except (ValidationError, _limits._Narrowed) as exc:

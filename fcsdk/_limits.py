@@ -214,3 +214,84 @@ def error_list(
         raw = exc.errors(include_url=False, include_input=False, include_context=False)
         del raw[MAX_ERRORS:]
     return raw, (count if total is None else total)
+
+
+#: The deepest nesting accepted in an already-decoded event (the JSON parser's own limit).
+MAX_DEPTH = 200
+_SCALARS = (str, int, float, bool, type(None))
+_LEAVES = (*_SCALARS, bytes)  # bytes: binary values of CBOR events (Tablestore)
+
+
+def check_decoded(value: Any, title: str) -> None:
+    """Raise :class:`fcsdk.EventDecodeError` unless ``value`` is what JSON could decode to:
+    dicts (with str, number, bool or None keys), lists, tuples, str, finite numbers, bool,
+    None and bytes (binary values of CBOR events), nested at most :data:`MAX_DEPTH` deep and without cycles. pydantic models and
+    dataclasses at the root are let through (their validation is pydantic's).
+
+    One pass, each container visited once (shared sub-objects are not walked again).
+
+    Example:
+        >>> check_decoded({"a": [1, 2.5, None, "x"]}, "M")
+        >>> loop = []
+        >>> loop.append(loop)
+        >>> try:
+        ...     check_decoded({"a": loop}, "M")
+        ... except Exception as exc:
+        ...     print(exc)
+        event is circular at a[0] (it refers to itself): M needs a JSON value
+    """
+    from .errors import EventDecodeError, format_loc
+
+    if isinstance(value, _SCALARS) and not isinstance(value, float):
+        return
+    if hasattr(type(value), "__pydantic_serializer__") or hasattr(value, "__dataclass_fields__"):
+        return
+    seen: set[int] = set()
+    on_path: set[int] = set()
+    # (value, loc, leaving): a container is pushed again with leaving=True to pop the path
+    stack: list[tuple[Any, tuple[Any, ...], bool]] = [(value, (), False)]
+    while stack:
+        item, loc, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(item))
+            continue
+        if isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                raise EventDecodeError(
+                    f"event has {item!r} at {format_loc(loc)}, which JSON does not allow "
+                    f"({title} needs a number or null)"
+                )
+            continue
+        if isinstance(item, _LEAVES):
+            continue
+        if not isinstance(item, (dict, list, tuple)):
+            raise EventDecodeError(
+                f"event has a {type(item).__name__} at {format_loc(loc)}, which is not a JSON "
+                f"value: pass bytes, str, or dicts/lists of str, numbers, bool and None "
+                f"({title})"
+            )
+        key = id(item)
+        if key in on_path:
+            raise EventDecodeError(
+                f"event is circular at {format_loc(loc)} (it refers to itself): {title} needs "
+                "a JSON value"
+            )
+        if key in seen:
+            continue
+        if len(loc) >= MAX_DEPTH:
+            raise EventDecodeError(
+                f"event is nested too deeply for {title} (more than {MAX_DEPTH} levels)"
+            )
+        seen.add(key)
+        on_path.add(key)
+        stack.append((item, loc, True))
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if not isinstance(k, _SCALARS):
+                    raise EventDecodeError(
+                        f"event has a {type(k).__name__} key at {format_loc(loc)}, which JSON "
+                        f"does not allow ({title} needs str keys)"
+                    )
+                stack.append((v, (*loc, clip(str(k), 40)), False))
+        else:
+            stack.extend((v, (*loc, i), False) for i, v in enumerate(item))

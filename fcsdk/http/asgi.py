@@ -20,9 +20,9 @@ from .. import _aio
 from ..context import Context
 from ..errors import FCError
 from ..logging import current_context
-from .request import Request, cookie_header
+from .request import Request, cookie_header, request_problem
 from .response import Response
-from .router import internal_error
+from .router import error_response, internal_error
 
 if TYPE_CHECKING:
     import asyncio
@@ -240,6 +240,9 @@ class ASGIBridge:
 
     def handle(self, request: Request) -> Response:
         """Run the app for ``request`` and collect its response (500 on an app error)."""
+        bad = request_problem(request)  # what no ASGI scope can carry: 400
+        if bad is not None:
+            return error_response(bad)
         try:
             return _aio.run(self._handle(request))
         except Exception as exc:

@@ -440,9 +440,11 @@ class Request:
         """The client's IP address as FC saw it (``requestContext.http.sourceIp``)."""
         http = self.request_context.get("http")
         ip = http.get("sourceIp") if isinstance(http, dict) else None
-        return (
-            ip if isinstance(ip, str) else self.request_context.get("identity", {}).get("sourceIp")
-        )
+        if isinstance(ip, str):
+            return ip
+        identity = self.request_context.get("identity")
+        ip = identity.get("sourceIp") if isinstance(identity, dict) else None
+        return ip if isinstance(ip, str) else None
 
     @property
     def user_agent(self) -> Optional[str]:
@@ -487,6 +489,67 @@ def check_json_content_type(request: Request) -> None:
         raise UnsupportedMediaTypeError(
             message="Unsupported Media Type: expected a JSON body (Content-Type: application/json)"
         )
+
+
+def _not_unicode(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (JSON's ``"\\udcff"``), which no UTF-8
+    encoding, URL or HTTP header can carry."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _bad_host(host: str) -> bool:
+    """Whether ``host`` (without its port) has an empty or over-long (63+) label, or is not
+    a name IDNA can encode: what the bridges must put in ``Host`` / ``SERVER_NAME``."""
+    name = host[: host.rfind(":")] if host.count(":") == 1 else host
+    if name.startswith("["):  # an IPv6 literal
+        return False
+    try:
+        name.rstrip(".").encode("idna")
+    except UnicodeError:
+        return True
+    return False
+
+
+def request_problem(request: Request) -> Optional[BadRequestError]:
+    """The 400 for an HTTP trigger event a client can make but no app should receive: lone
+    surrogates in the method, path, query, headers or ``domainName``; a body flagged base64
+    that is not; an invalid host name. None when the request is fine.
+
+    Example:
+        >>> from fcsdk.http import Request
+        >>> request_problem(Request("GET", "/a\\udcff")).message
+        'request path is not valid Unicode (a lone surrogate)'
+        >>> request_problem(Request("GET", "/a")) is None
+        True
+    """
+    checks: list[tuple[str, Any]] = [
+        ("method", request.method),
+        ("path", request.path),
+        ("path", request.raw_path),
+        ("query", request.query.multi_items()),
+        ("headers", request.headers.raw_items()),
+        ("domainName", request.request_context.get("domainName")),
+    ]
+    for where, value in checks:
+        texts = [value] if isinstance(value, str) else [t for kv in value or () for t in kv]
+        if any(isinstance(t, str) and _not_unicode(t) for t in texts):
+            return BadRequestError(
+                message=f"request {where} is not valid Unicode (a lone surrogate)"
+            )
+    if _bad_host(request.host):
+        return BadRequestError(message="request host is not a valid host name")
+    if request._body_b64:
+        try:
+            request.body
+        except EventDecodeError:
+            return BadRequestError(message="request body is flagged base64 but is not base64")
+    return None
 
 
 def body_decoder(model: Any, *, loc: str = "body") -> Decoder:

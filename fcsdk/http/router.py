@@ -21,7 +21,7 @@ from ..logging import RequestIdFilter, current_context
 from ._params import Binder, plan
 from .cors import CORS
 from .errors import HTTPError, MethodNotAllowedError, NotFoundError
-from .request import Request
+from .request import Request, request_problem
 from .response import JSONResponse, Response, to_response
 
 __all__ = ["Route", "Router"]
@@ -257,6 +257,9 @@ class Router:
             >>> Router().handle(Request("GET", "/nope")).status_code
             404
         """
+        bad = request_problem(request)  # lone surrogates, bad host, bad base64: 400, no CORS
+        if bad is not None:
+            return error_response(bad)
         try:
             try:
                 response = self._dispatch(request)

@@ -12,9 +12,9 @@ from typing import Any, Callable, Optional
 
 from ..context import Context
 from ..logging import current_context
-from .request import Request, cookie_header
+from .request import Request, cookie_header, request_problem
 from .response import Response
-from .router import internal_error
+from .router import error_response, internal_error
 
 __all__ = ["WSGIBridge", "wsgi"]
 
@@ -85,6 +85,9 @@ class WSGIBridge:
 
     def handle(self, request: Request) -> Response:
         """Run the app for ``request`` and collect its response (500 on an app error)."""
+        bad = request_problem(request)  # what no WSGI environ can carry: 400
+        if bad is not None:
+            return error_response(bad)
         status: Optional[str] = None
         headers: list[tuple[str, str]] = []
         chunks: list[bytes] = []
