@@ -193,7 +193,9 @@ class Request:
 
         self.method = method.upper()
         self.path = path
-        self.raw_path = raw_path if raw_path is not None else quote(path, safe="/:@!$&'()*+,;=-._~")
+        self.raw_path = (
+            raw_path if raw_path is not None else quote(path, safe=_SAFE, errors="surrogatepass")
+        )
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         self.query = query if isinstance(query, QueryParams) else QueryParams(query)
         self._body = body
@@ -489,6 +491,9 @@ def check_json_content_type(request: Request) -> None:
         raise UnsupportedMediaTypeError(
             message="Unsupported Media Type: expected a JSON body (Content-Type: application/json)"
         )
+
+
+_SAFE = "/:@!$&'()*+,;=-._~"  # what raw paths keep unquoted
 
 
 def _not_unicode(text: str) -> bool:
