@@ -18,7 +18,7 @@ fcsdk keeps the cost of an invalid event a small multiple of its size:
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union, cast
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
@@ -204,16 +204,20 @@ def error_list(
         (20, 30)
     """
     total: Optional[int] = None
+    error: ValidationError
     if isinstance(exc, _Narrowed):
-        exc, total = exc.exc, exc.total
-    count = exc.error_count()
+        error, total = exc.exc, exc.total
+    else:
+        error = exc
+    count = error.error_count()
+    raw: list[Any]
     if count <= MAX_ERRORS:
-        raw = exc.errors(include_url=False, include_input=include_input, include_context=True)
+        raw = error.errors(include_url=False, include_input=include_input, include_context=True)
     else:  # a schema fail-fast cannot shorten (an old pydantic, extra="forbid" keys): the
         # errors are turned into objects once, without their inputs, and all but N dropped
-        raw = exc.errors(include_url=False, include_input=False, include_context=False)
+        raw = error.errors(include_url=False, include_input=False, include_context=False)
         del raw[MAX_ERRORS:]
-    return raw, (count if total is None else total)
+    return cast("list[dict[str, Any]]", raw), (count if total is None else int(total))
 
 
 #: The deepest nesting accepted in an already-decoded event (the JSON parser's own limit).

@@ -307,11 +307,20 @@ class Router:
             return self.wsgi(event, context)
         ctx = context if type(context) is Context else Context.of(context)
         token = current_context.set(ctx)
+        failed: Optional[BaseException] = None
         try:
             request = Request.from_event(event, ctx)
             return self.handle(request).encode()
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt... from a route
+            from .._redact import hide_secrets
+
+            failed = hide_secrets(exc, ctx)
+            if failed is exc:
+                raise
         finally:
             current_context.reset(token)
+        assert failed is not None
+        raise failed
 
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """Serve as a WSGI application (FC 2.0 HTTP functions, or any WSGI server).
