@@ -14,6 +14,8 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from .errors import PackagingError
+
 __all__ = ["Closure", "Distribution", "closure", "parse_metadata", "read_wheel", "wheel_files"]
 
 _METADATA = re.compile(r"^[^/]+\.dist-info/METADATA$")
@@ -55,13 +57,53 @@ def read_wheel(path: Path) -> Distribution:
     return Distribution(canonicalize_name(name), name, version, requires, wheel=path)
 
 
+def unsafe_path(name: str) -> Optional[str]:
+    """Why ``name`` cannot be a path inside the package (None when it can): absolute, with a
+    drive letter, a backslash or a ``..`` part would let unzipping write outside the folder
+    (zip-slip); text that is not UTF-8 cannot be stored as the zip's UTF-8 name.
+
+    Example:
+        >>> unsafe_path("pkg/mod.py") is None
+        True
+        >>> unsafe_path("../../etc/cron.d/x")
+        "has a '..' part"
+    """
+    if name.startswith("/"):
+        return "is absolute"
+    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
+        return "starts with a drive letter"
+    if "\\" in name:
+        return "has a backslash"
+    if ".." in name.split("/"):
+        return "has a '..' part"
+    if "\x00" in name:
+        return "has a NUL character"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8"
+    return None
+
+
 def wheel_files(path: Path) -> list[tuple[str, str]]:
     """``(arcname in the package, member in the wheel)`` for every file a wheel installs into
     site-packages: purelib/platlib data folded into the root; scripts, headers and data left out.
+
+    Raises:
+        PackagingError: a member's path could escape the package folder when unzipped
+            (zip-slip: ``..``, absolute, backslashes, drive letters); the message names the
+            wheel and the member.
     """
     out = []
     with zipfile.ZipFile(path) as zf:
         for member in zf.namelist():
+            why = unsafe_path(member)
+            if why is not None:
+                raise PackagingError(
+                    f"wheel {path.name} is unsafe: its member {member!r} {why}, so unzipping "
+                    "the package could write outside its folder; refusing to package it (use "
+                    "another version of that distribution, or report it to its authors)"
+                )
             if member.endswith("/"):
                 continue
             first, _, rest = member.partition("/")
