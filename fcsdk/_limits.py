@@ -91,7 +91,8 @@ def _with_fail_fast(schema: Any, depth: int = 0) -> Any:
         raise RecursionError("core schema too deep")
     if isinstance(schema, dict):
         out = {k: _with_fail_fast(v, depth + 1) for k, v in schema.items()}
-        if out.get("type") in _FAIL_FAST_TYPES and "fail_fast" not in out:
+        kind = out.get("type")  # a str in a schema; a field *named* "type" maps to a dict
+        if isinstance(kind, str) and kind in _FAIL_FAST_TYPES and "fail_fast" not in out:
             out["fail_fast"] = True
         return out
     if isinstance(schema, list):
