@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ._wheels import unsafe_path
 from .errors import PackagingError
 
 __all__ = ["DEFAULT_RULES", "IgnoreRules", "collect_files"]
@@ -272,13 +273,11 @@ def collect_files(
 
 def _check_name(rel: str, root: Path) -> None:
     """Refuse a file whose path cannot be stored safely in the zip (see ``unsafe_path``)."""
-    from ._wheels import unsafe_path
-
     why = unsafe_path(rel)
     if why is not None:
         shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         raise PackagingError(
-            f"file {shown!r} in SRC {str(root)!r}: its path {why}, which a zip cannot hold "
+            f"file '{shown}' in SRC {str(root)!r}: its path {why}, which a zip cannot hold "
             "safely; rename it, or add it to .fcignore"
         )
 
