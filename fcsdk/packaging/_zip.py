@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import tempfile
 import zipfile
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Optional
+from typing import Callable, Optional
 
 from .errors import OutputPathError, PackagingError
 
@@ -132,25 +131,45 @@ _CHUNK = 1 << 20
 
 
 def _stream(
-    out: zipfile.ZipFile, zinfo: zipfile.ZipInfo, src: IO[bytes], size: int, level: int
+    out: zipfile.ZipFile,
+    zinfo: zipfile.ZipInfo,
+    read: Callable[[int], bytes],
+    size: int,
+    level: int,
 ) -> None:
-    """Copy ``src`` into the zip in 1 MiB chunks (a large file is never held whole)."""
+    """Copy what ``read`` returns into the zip in 1 MiB chunks (a large file is never held
+    whole); an ``OSError`` from ``read`` is the caller's, one from writing the zip propagates."""
     zinfo.file_size = size  # lets zipfile choose ZIP64 up front for files over 2 GiB
     for name in ("compress_level", "_compresslevel"):  # 3.13+ / 3.9-3.12
         with suppress(AttributeError):
             setattr(zinfo, name, level)
     with out.open(zinfo, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as dest:
-        shutil.copyfileobj(src, dest, _CHUNK)
+        while True:
+            chunk = read(_CHUNK)
+            if not chunk:
+                break
+            dest.write(chunk)
 
 
 def _copy_file(out: zipfile.ZipFile, zinfo: zipfile.ZipInfo, path: Path, level: int) -> None:
+    def fail(exc: OSError) -> PackagingError:
+        return PackagingError(f"cannot read {str(path)!r}: {exc.strerror or exc}")
+
     try:
-        with open(path, "rb") as src:
-            st = os.fstat(src.fileno())
-            zinfo.external_attr = _mode(bool(st.st_mode & 0o111))
-            _stream(out, zinfo, src, st.st_size, level)
+        src = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
-        raise PackagingError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from exc
+        raise fail(exc) from exc
+
+    def read(n: int) -> bytes:
+        try:
+            return src.read(n)
+        except OSError as exc:
+            raise fail(exc) from exc
+
+    with src:
+        st = os.fstat(src.fileno())
+        zinfo.external_attr = _mode(bool(st.st_mode & 0o111))
+        _stream(out, zinfo, read, st.st_size, level)
 
 
 def write_zip(output: Path, entries: list[Entry], *, level: int = 6) -> dict[str, tuple[int, int]]:
@@ -190,7 +209,7 @@ def write_zip(output: Path, entries: list[Entry], *, level: int = 6) -> dict[str
                     info = wheel.getinfo(entry.member)
                     zinfo.external_attr = _mode(bool((info.external_attr >> 16) & 0o111))
                     with wheel.open(info) as src:
-                        _stream(out, zinfo, src, info.file_size, level)
+                        _stream(out, zinfo, src.read, info.file_size, level)
                 sizes[entry.arcname] = (zinfo.compress_size, zinfo.file_size)
         os.chmod(tmp, 0o644)
         _refuse_special(output)  # again: something may have appeared there while we wrote
