@@ -551,7 +551,7 @@ def request_problem(request: Request) -> Optional[BadRequestError]:
         return BadRequestError(message="request host is not a valid host name")
     if request._body_b64:
         try:
-            request.body
+            _ = request.body  # decoded once, cached for the route
         except EventDecodeError:
             return BadRequestError(message="request body is flagged base64 but is not base64")
     return None
