@@ -15,6 +15,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from .errors import PackagingError
+from .fcignore import unsafe_path
 
 __all__ = ["Closure", "Distribution", "closure", "parse_metadata", "read_wheel", "wheel_files"]
 
@@ -55,34 +56,6 @@ def read_wheel(path: Path) -> Distribution:
     if not name:  # fall back to the file name: name-version-...
         name, version = path.name.split("-")[:2]
     return Distribution(canonicalize_name(name), name, version, requires, wheel=path)
-
-
-def unsafe_path(name: str) -> Optional[str]:
-    """Why ``name`` cannot be a path inside the package (None when it can): absolute, with a
-    drive letter, a backslash or a ``..`` part would let unzipping write outside the folder
-    (zip-slip); text that is not UTF-8 cannot be stored as the zip's UTF-8 name.
-
-    Example:
-        >>> unsafe_path("pkg/mod.py") is None
-        True
-        >>> unsafe_path("../../etc/cron.d/x")
-        "has a '..' part"
-    """
-    if name.startswith("/"):
-        return "is absolute"
-    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
-        return "starts with a drive letter"
-    if "\\" in name:
-        return "has a backslash"
-    if ".." in name.split("/"):
-        return "has a '..' part"
-    if "\x00" in name:
-        return "has a NUL character"
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return "is not valid UTF-8"
-    return None
 
 
 def wheel_files(path: Path) -> list[tuple[str, str]]:

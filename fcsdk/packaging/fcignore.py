@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ._wheels import unsafe_path
 from .errors import PackagingError
 
 __all__ = ["DEFAULT_RULES", "IgnoreRules", "collect_files"]
@@ -269,6 +268,34 @@ def collect_files(
     if warnings is not None:
         warnings += sorted(notes)
     return found
+
+
+def unsafe_path(name: str) -> Optional[str]:
+    """Why ``name`` cannot be a path inside the package (None when it can): absolute, with a
+    drive letter, a backslash or a ``..`` part would let unzipping write outside the folder
+    (zip-slip); text that is not UTF-8 cannot be stored as the zip's UTF-8 name.
+
+    Example:
+        >>> unsafe_path("pkg/mod.py") is None
+        True
+        >>> unsafe_path("../../etc/cron.d/x")
+        "has a '..' part"
+    """
+    if name.startswith("/"):
+        return "is absolute"
+    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
+        return "starts with a drive letter"
+    if "\\" in name:
+        return "has a backslash"
+    if ".." in name.split("/"):
+        return "has a '..' part"
+    if "\x00" in name:
+        return "has a NUL character"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8"
+    return None
 
 
 def _check_name(rel: str, root: Path) -> None:
