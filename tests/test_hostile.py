@@ -68,6 +68,23 @@ def test_a_large_invalid_event_stops_early_and_stays_small() -> None:
     assert _peak_mb(call) < 20  # fcsdk 0.1.0: every error as Python dicts, twice (> 100 MB)
 
 
+def test_without_fail_fast_support_errors_are_still_bounded(monkeypatch) -> None:
+    """pydantic < 2.8 has no fail_fast: pydantic's own cost, but one list of 20 errors."""
+    from fcsdk import _limits
+
+    monkeypatch.setattr(_limits, "fail_fast_validator", lambda adapter: None)
+
+    @fc.handler
+    def h(event: list[Order]) -> None:
+        return None
+
+    with pytest.raises(fc.EventValidationError) as info:
+        h(_many_empty(50_000), None)
+    assert str(info.value).startswith("100000 validation errors for list[Order]: [0].id:")
+    assert len(info.value.errors()) == 20
+    assert len(str(info.value)) < 1000
+
+
 def test_small_events_still_list_their_errors_with_a_count() -> None:
     with pytest.raises(fc.EventValidationError) as info:
         orders(_many_empty(30), None)
