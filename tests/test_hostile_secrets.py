@@ -205,6 +205,55 @@ def test_base_exception_escaping_a_router_route_is_masked(kind: type[BaseExcepti
     assert token not in _texts(info.value)
 
 
+@pytest.mark.parametrize("bridge", ["asgi", "wsgi"])
+def test_base_exception_escaping_a_bridged_app_is_masked(bridge: str) -> None:
+    from fcsdk.http.asgi import asgi
+    from fcsdk.http.wsgi import wsgi
+
+    secret, token = _secrets()
+
+    async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
+        token_ = scope["fc.context"].require_credentials().security_token
+        raise SystemExit(f"leaving with {token_}")
+
+    def wsgi_app(environ: Any, start_response: Any) -> Any:
+        token_ = environ["fc.context"].require_credentials().security_token
+        raise SystemExit(f"leaving with {token_}")
+
+    app = asgi(asgi_app, lifespan="off") if bridge == "asgi" else wsgi(wsgi_app)
+    with pytest.raises(SystemExit) as info:
+        app(make_event("GET", "/x"), ShapeA(secret=secret, token=token))
+    assert token not in _texts(info.value)
+    assert "leaving with **********" in str(info.value)
+
+
+def test_async_handlers_and_routes_raising_system_exit_do_not_hang() -> None:
+    """sys.exit() in a coroutine used to stop the shared loop's thread: the caller waited
+    forever. It is raised in the caller, masked, like a sync handler's."""
+    secret, token = _secrets()
+
+    @fc.handler
+    async def h(event: bytes, context: fc.Context) -> None:
+        sys.exit(f"bye {context.require_credentials().security_token}")
+
+    router = Router()
+
+    @router.get("/x")
+    async def x(context: fc.Context) -> None:
+        sys.exit(f"bye {context.require_credentials().security_token}")
+
+    for call in (lambda c: h(b"", c), lambda c: router(make_event("GET", "/x"), c)):
+        with pytest.raises(SystemExit) as info:
+            call(ShapeA(secret=secret, token=token))
+        assert info.value.code == "bye **********"
+
+    @fc.handler
+    async def fine(event: bytes) -> str:
+        return "still serving"
+
+    assert fine(b"", None) == "still serving"  # the shared loop's thread is alive
+
+
 # --- fcsdk invoke and fcsdk serve, undecorated handlers --------------------------------------
 
 RAW = {

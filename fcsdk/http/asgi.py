@@ -17,6 +17,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Literal, Optional
 
 from .. import _aio
+from .._redact import hide_secrets
 from ..context import Context
 from ..errors import FCError
 from ..logging import current_context
@@ -190,13 +191,20 @@ class ASGIBridge:
         """Handle one FC 3.0 HTTP trigger invocation; returns FC's response JSON."""
         ctx = context if type(context) is Context else Context.of(context)
         token = current_context.set(ctx)
+        failed: Optional[BaseException] = None
         try:
             request = Request.from_event(event, ctx)
             if not self._started:
                 self.initializer(ctx)
             return self.handle(request).encode()
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt... from the app
+            failed = hide_secrets(exc, ctx)
+            if failed is exc:
+                raise
         finally:
             current_context.reset(token)
+        assert failed is not None
+        raise failed
 
     def scope(self, request: Request) -> dict[str, Any]:
         """The ASGI HTTP scope for ``request``."""

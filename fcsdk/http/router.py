@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Optional, TypeVar, Union
 
 from .. import _aio
+from .._limits import clip
 from ..context import Context
 from ..logging import RequestIdFilter, current_context
 from ._params import Binder, plan
@@ -229,9 +230,9 @@ class Router:
             allowed |= route.methods
         # Fixed messages for the client (no echo of its input); the details go to the log.
         if allowed:
-            log.info("method %s is not allowed for %r", method, path)
+            log.info("method %s is not allowed for %r", clip(method, 40), clip(path, 200))
             raise MethodNotAllowedError(allow=sorted(allowed))
-        log.info("no route for %s %r", method, path)
+        log.info("no route for %s %r", clip(method, 40), clip(path, 200))
         raise NotFoundError()
 
     def _find_handler(self, exc: BaseException) -> Optional[ExceptionHandler]:
@@ -374,8 +375,8 @@ def internal_error(request: Request, exc: BaseException) -> Response:
     log.error(
         "unhandled %s in %s %s (request id %s)",
         type(exc).__name__,
-        request.method,
-        request.path,
+        clip(request.method, 40),
+        clip(request.path, 200),
         rid,
         exc_info=(type(exc), exc, exc.__traceback__),
         extra={"request_id": rid},

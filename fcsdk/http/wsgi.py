@@ -10,6 +10,7 @@ import io
 import sys
 from typing import Any, Callable, Optional
 
+from .._redact import hide_secrets
 from ..context import Context
 from ..logging import current_context
 from .request import Request, cookie_header, request_problem
@@ -37,10 +38,17 @@ class WSGIBridge:
         """Handle one FC 3.0 HTTP trigger invocation; returns FC's response JSON."""
         ctx = context if type(context) is Context else Context.of(context)
         token = current_context.set(ctx)
+        failed: Optional[BaseException] = None
         try:
             return self.handle(Request.from_event(event, ctx)).encode()
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt... from the app
+            failed = hide_secrets(exc, ctx)
+            if failed is exc:
+                raise
         finally:
             current_context.reset(token)
+        assert failed is not None
+        raise failed
 
     def environ(self, request: Request) -> dict[str, Any]:
         """The WSGI environ for ``request``."""
