@@ -20,6 +20,9 @@ def test_there_are_benchmarks() -> None:
         "serve",
         "http_triggers",
         "hostile",
+        "idempotency",
+        "parameters",
+        "observability",
     }
 
 
