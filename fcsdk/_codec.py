@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
+from . import _limits
 from ._fcbody import fc_default
 from .errors import (
     ConfigurationError,
@@ -116,11 +117,11 @@ def as_bytes(event: Any) -> bytes:
         return b""
     try:
         return json.dumps(event, ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise EventDecodeError(
             f"event of type {type(event).__name__} cannot be turned into bytes: pass bytes, "
-            "str, or JSON-compatible dict/list"
-        ) from exc
+            "str, or JSON-compatible dict/list (acyclic, not too deep)"
+        ) from (None if isinstance(exc, RecursionError) else exc)
 
 
 def as_text(event: Any) -> str:
@@ -144,6 +145,8 @@ def as_text(event: Any) -> str:
 
 def _json_error(exc: ValidationError) -> Optional[str]:
     """pydantic's message when ``exc`` is a JSON syntax error at the root, else None."""
+    if exc.error_count() != 1:  # counted without building the errors
+        return None
     errs = exc.errors(include_url=False, include_input=False, include_context=False)
     if len(errs) == 1 and errs[0]["type"] == "json_invalid" and not errs[0]["loc"]:
         return str(errs[0]["msg"])
@@ -193,15 +196,22 @@ def validate_bytes(
     """
     check_finite(data, title, prefix)
     try:
-        return adapter.validate_json(data)
+        return _limits.validate_json(adapter, data)
     except Exception as exc:
+        note = _FAIL_FAST_NOTE if _limits.fail_fast_used(adapter, data) else ""
         raise decode_failure(
-            exc, data, title, include_input=include_input, prefix=prefix
+            exc, data, title, include_input=include_input, prefix=prefix, note=note
         ) from _cause(exc)
 
 
+_FAIL_FAST_NOTE = (
+    f" (the event is over {_limits.FULL_REPORT_BYTES // 1024} KiB: validation stopped at the "
+    "first invalid item of each list)"
+)
+
+
 def _cause(exc: BaseException) -> Optional[BaseException]:
-    return None if isinstance(exc, RecursionError) else exc
+    return None if isinstance(exc, (RecursionError, MemoryError)) else exc
 
 
 def decode_failure(
@@ -211,8 +221,12 @@ def decode_failure(
     *,
     include_input: bool = False,
     prefix: Union[str, tuple[Any, ...]] = "",
+    note: str = "",
 ) -> BaseException:
     """The fcsdk error for ``exc``, raised by ``validate_json(data)``; validation is not run again.
+
+    A ``MemoryError`` (an event too large for the instance's memory) is an
+    :class:`EventDecodeError`; ``note`` follows the title in validation messages.
 
     Exceptions that are not pydantic's or the parser's (a bug in a user's validator, say) are
     returned unchanged, to be re-raised as they are.
@@ -234,15 +248,25 @@ def decode_failure(
         msg = _json_error(exc)
         if msg is None:
             return EventValidationError.from_pydantic(
-                exc, title, include_input=include_input, prefix=prefix
+                exc, title, include_input=include_input, prefix=prefix, note=note
             )
         err = _decode_error(data, msg, title)
         return type(err)(f"{_prefix_text(prefix)}: {err.message}") if prefix else err
     if isinstance(exc, RecursionError):
         return EventDecodeError(f"event JSON is nested too deeply for {title}")
+    if isinstance(exc, MemoryError):
+        return _out_of_memory(data, title)
     if isinstance(exc, (ValueError, TypeError, OverflowError)):
         return EventDecodeError(f"event could not be decoded as {title}: {type(exc).__name__}")
     return exc
+
+
+def _out_of_memory(data: Any, title: str) -> EventDecodeError:
+    size = f" ({len(data)} bytes)" if isinstance(data, (bytes, str)) else ""
+    return EventDecodeError(
+        f"event{size} is too large to decode as {title} in this instance's memory: send a "
+        "smaller event, or give the function more memory"
+    )
 
 
 class _NonFinite:
@@ -325,14 +349,21 @@ def validate_object(
     """
     from pydantic import ValidationError
 
+    if not prefix:  # a whole event: JSON-shaped, finite, acyclic, bounded in depth
+        _limits.check_decoded(obj, title)
     try:
-        return adapter.validate_python(obj)
-    except ValidationError as exc:
+        return _limits.validate_python(adapter, obj)
+    except (ValidationError, _limits._Narrowed) as exc:
         raise EventValidationError.from_pydantic(
-            exc, title, include_input=include_input, prefix=prefix
-        ) from exc
+            exc,  # type: ignore[arg-type]
+            title,
+            include_input=include_input,
+            prefix=prefix,
+        ) from (exc.exc if isinstance(exc, _limits._Narrowed) else exc)
     except RecursionError:
         raise EventDecodeError(f"event is nested too deeply for {title}") from None
+    except MemoryError:
+        raise _out_of_memory(obj, title) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise EventDecodeError(
             f"event could not be validated as {title}: {type(exc).__name__}"
@@ -401,9 +432,11 @@ def make_decoder(
         """For the wrapper's fast path: classify a failed ``validate_json(event)``."""
         return decode_failure(exc, event, title, include_input=include_input)
 
-    # The wrapper's fast path (see fcsdk._handler): validate_json straight on FC's bytes, with
-    # the NaN/Infinity check only where the model can hold a float (elsewhere pydantic rejects
+    # The wrapper's fast path (see fcsdk._handler): validate_json straight on FC's bytes up to
+    # fast_max bytes (larger events take decode(), which validates them fail-fast), with the
+    # NaN/Infinity check only where the model can hold a float (elsewhere pydantic rejects
     # those tokens itself, with the field's path).
+    decode.fast_max = _limits.FULL_REPORT_BYTES  # type: ignore[attr-defined]
     decode.fast_json = validate_json  # type: ignore[attr-defined]
     decode.finite_check = _may_hold_float(adapter)  # type: ignore[attr-defined]
     decode.fail = fail  # type: ignore[attr-defined]

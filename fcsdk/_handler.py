@@ -220,6 +220,7 @@ def _make_wrapper(
     fast = getattr(decoder, "fast_json", None)
     finite_check = getattr(decoder, "finite_check", True)
     fail: Callable[[BaseException, Any], BaseException] = getattr(decoder, "fail", _unchanged)
+    fast_max = getattr(decoder, "fast_max", 0)
     plain = encoder is encode_result
     # FC's root handler may be installed after decoration: its request id is patched on the
     # first invocation that sees it (reference section 5: FC prints a process-wide global).
@@ -236,11 +237,13 @@ def _make_wrapper(
                 shape = shapes.get(tp)
                 ctx = make(context, shape, None) if shape is not None else of(context)
             token = set_ctx(ctx)
+            failed: Optional[BaseException] = None
             try:
                 if (
                     fast is not None
                     and type(event) is bytes
                     and event
+                    and len(event) <= fast_max  # larger events: validated fail-fast
                     # Possible NaN/Infinity tokens take the full path, which rejects them. An
                     # int operand makes `in` a plain memchr (a bytes operand costs ~5x more).
                     and (not finite_check or (_N not in event and _I not in event))
@@ -256,10 +259,13 @@ def _make_wrapper(
                     event = decoder(event)
                 result = func(event, ctx) if takes_context else func(event)
             except BaseException as exc:
-                _hide_secrets(exc, ctx)
-                raise
+                failed = _hide_secrets(exc, ctx)
+                if failed is exc:
+                    raise
             finally:
                 reset_ctx(token)
+            if failed is not None:  # a masked copy (an ExceptionGroup's message held a secret)
+                raise failed
             return result if plain and type(result) is str else encoder(result)
 
     else:
@@ -269,15 +275,19 @@ def _make_wrapper(
             patch()
             ctx = context if type(context) is Context else of(context)
             token = set_ctx(ctx)
+            failed: Optional[BaseException] = None
             try:
                 if decoder is not None:
                     event = decoder(event)
                 result = run(func(event, ctx) if takes_context else func(event))
             except BaseException as exc:
-                _hide_secrets(exc, ctx)
-                raise
+                failed = _hide_secrets(exc, ctx)
+                if failed is exc:
+                    raise
             finally:
                 reset_ctx(token)
+            if failed is not None:
+                raise failed
             return encoder(result)
 
     return handler
@@ -297,6 +307,7 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
         ensure_patched()
         ctx = context if type(context) is Context else of(context)
         token = set_ctx(ctx)
+        failed: Optional[BaseException] = None
         try:
             decoded = decoder(event) if decoder is not None else event
             call = Invocation(decoded, event, ctx, spec)
@@ -309,10 +320,13 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
 
             body: Union[str, bytes] = run_steps(steps, call, core)
         except BaseException as exc:
-            _hide_secrets(exc, ctx)
-            raise
+            failed = _hide_secrets(exc, ctx)
+            if failed is exc:
+                raise
         finally:
             reset_ctx(token)
+        if failed is not None:
+            raise failed
         return body
 
     return handler
@@ -325,13 +339,14 @@ def _unchanged(exc: BaseException, event: Any) -> BaseException:
     return exc
 
 
-def _hide_secrets(exc: BaseException, ctx: Context) -> None:
-    """Mask this invocation's secrets in an escaping exception (see :mod:`fcsdk._redact`)."""
-    creds = ctx._cache.get("credentials")  # only when the handler used them: no lookup cost
-    if creds is not None:
-        from ._redact import redact_exception
+def _hide_secrets(exc: BaseException, ctx: Context) -> BaseException:
+    """Mask this invocation's secrets in an escaping exception (see :mod:`fcsdk._redact`);
+    the exception to raise (``exc``, or a masked copy of an ``ExceptionGroup``)."""
+    if ctx._cache.get("credentials") is None:  # the handler did not use them: no lookup cost
+        return exc
+    from ._redact import hide_secrets
 
-        redact_exception(exc, (creds.access_key_secret, creds.security_token or ""))
+    return hide_secrets(exc, ctx)
 
 
 @overload

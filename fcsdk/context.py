@@ -588,6 +588,10 @@ class Context:
             creds = Credentials.from_env(self._environ)
         if creds is not None and creds.region is None:
             creds = creds.with_region(self.region)  # the default region for OSS signature V4
+        if creds is not None:  # masked in log lines of threads the handler starts, too
+            from ._redact import remember
+
+            remember(creds.access_key_secret, creds.security_token)
         return creds
 
     def require_credentials(self) -> Credentials:

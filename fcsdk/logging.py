@@ -62,19 +62,24 @@ _MASK = "**********"
 
 
 def _current_secrets() -> tuple[str, ...]:
-    """The access key secret and STS token this invocation has resolved, if any."""
+    """Every form (raw, URL-encoded) of the access key secret and STS token this invocation
+    has resolved, and of the credentials the instance knows (log lines from threads a handler
+    starts have no invocation context; see :func:`fcsdk._redact.remember`)."""
+    from ._redact import context_secrets, known_secrets, secret_forms
+
+    known = known_secrets()
     ctx = current_context.get()
-    if ctx is None:
-        return ()
-    creds = ctx._cache.get("credentials")  # only once the handler used them: no lookup here
-    if creds is None:
-        return ()
-    return tuple(s for s in (creds.access_key_secret, creds.security_token) if s and len(s) >= 6)
+    mine = context_secrets(ctx) if ctx is not None else ()
+    if not mine:
+        return known
+    forms = secret_forms(mine)
+    return forms + tuple(f for f in known if f not in forms) if known else forms
 
 
 def mask_secrets(text: str) -> str:
-    """``text`` with the current invocation's secret and token masked (used by every fcsdk
-    formatter, and by :class:`RequestIdFilter` on records of ``fc.logger``).
+    """``text`` with the current invocation's secret and token masked, and the credentials the
+    instance has seen, in every form (raw and URL-encoded); used by every fcsdk formatter, and
+    by :class:`RequestIdFilter` on records of ``fc.logger``.
 
     Example:
         >>> mask_secrets("no invocation running: unchanged")
