@@ -12,7 +12,6 @@ Extension points (used by :mod:`fcsdk.events` and :mod:`fcsdk.envelopes`, open t
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
 from ._fcbody import fc_default
@@ -114,6 +113,8 @@ def as_bytes(event: Any) -> bytes:
         return event.encode("utf-8", "surrogatepass")
     if event is None:
         return b""
+    import json
+
     try:
         return json.dumps(event, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
@@ -290,6 +291,8 @@ def check_finite(
             return
     elif "NaN" not in data and "Infinity" not in data:
         return
+    import json
+
     try:
         parsed = json.loads(data, parse_constant=_NonFinite)
     except (ValueError, RecursionError):  # not JSON at all: validation reports that
@@ -473,6 +476,8 @@ def fc_json_dumps(value: Any) -> str:
             "b": 1.5
         }
     """
+    import json  # here, not at the top: `import fcsdk` stays cheap (cold start)
+
     return json.dumps(value, indent=4, sort_keys=True, default=_fc_default)
 
 

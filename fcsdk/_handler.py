@@ -8,19 +8,35 @@ per-invocation path is a few attribute reads and one pydantic call.
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol, Sequence, TypeVar, Union, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    TypeVar,
+    Union,
+    overload,
+)
 
-from typing_extensions import ParamSpec
-
-from . import _aio
 from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
-from .steps import Invocation, Step, bind_steps, run_steps
+from ._current import current_context
 from .context import _SHAPE_BY_TYPE, Context
 from .errors import ConfigurationError
-from .logging import current_context
+from .steps import Invocation, Step, bind_steps, run_steps
+
+if TYPE_CHECKING:
+    import inspect
+
+# ParamSpec is in typing from 3.10; typing_extensions (and the inspect module it imports) is
+# only loaded on 3.9, so that `import fcsdk` stays cheap.
+if sys.version_info >= (3, 10):
+    from typing import ParamSpec
+else:  # pragma: no cover - Python 3.9
+    from typing_extensions import ParamSpec
 
 __all__ = ["FCHandler", "HandlerSpec", "handler"]
 
@@ -37,12 +53,12 @@ class _Unset:
 _UNSET: Any = _Unset()
 
 
-@dataclass(frozen=True)
-class HandlerSpec:
+class HandlerSpec(NamedTuple):
     """What ``@fc.handler`` decided at decoration time (``wrapper.__fcsdk__``).
 
     Tools use it: ``fcsdk schema`` reads ``model`` and ``response_model``; runtimes read
-    ``is_async`` and ``func``.
+    ``is_async`` and ``func``. An immutable record (a ``NamedTuple``, not a dataclass, so
+    that ``import fcsdk`` does not load :mod:`dataclasses` and :mod:`inspect`).
     """
 
     func: Callable[..., Any]
@@ -81,6 +97,8 @@ class HandlerDecorator(Protocol):
 
 
 def _positional(func: Callable[..., Any]) -> tuple[list[inspect.Parameter], bool]:
+    import inspect
+
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError) as exc:
@@ -109,6 +127,8 @@ def _event_annotation(
     func: Callable[..., Any], param: inspect.Parameter, localns: Optional[dict[str, Any]]
 ) -> Any:
     """The resolved annotation of the event parameter (string annotations included)."""
+    import inspect
+
     ann = param.annotation
     if ann is inspect.Parameter.empty:
         return None
@@ -141,6 +161,8 @@ def _build(
     localns: Optional[dict[str, Any]],
     steps: Sequence[Any] = (),
 ) -> Any:
+    import inspect
+
     if not callable(func):
         raise ConfigurationError(f"@fc.handler needs a function, got {type(func).__name__}")
     params, varargs = _positional(func)
@@ -179,9 +201,7 @@ def _build(
         takes_context=takes_context,
     )
     if steps:
-        import dataclasses
-
-        spec = dataclasses.replace(spec, steps=bind_steps(steps, spec))
+        spec = spec._replace(steps=bind_steps(steps, spec))
     _patch_fc_logging()
     if spec.steps:
         wrapper = _make_stepped_wrapper(spec)
@@ -251,7 +271,7 @@ def _make_wrapper(
             return result if plain and type(result) is str else encoder(result)
 
     else:
-        run = _aio.run
+        from ._aio import run
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
             ctx = context if type(context) is Context else of(context)
@@ -276,7 +296,11 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
     hand-tuned path of :func:`_make_wrapper`."""
     func, decoder, encoder, steps = spec.func, spec.decoder, spec.encoder, spec.steps
     takes_context = spec.takes_context
-    run = _aio.run if spec.is_async else None
+    run = None
+    if spec.is_async:
+        from . import _aio
+
+        run = _aio.run
     set_ctx, reset_ctx = current_context.set, current_context.reset
     of = Context.of
 
