@@ -12,6 +12,7 @@ Extension points (used by :mod:`fcsdk.events` and :mod:`fcsdk.envelopes`, open t
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
 from ._fcbody import fc_default
@@ -376,6 +377,10 @@ def make_decoder(
     custom = getattr(model, "__fcsdk_decoder__", None)
     if custom is not None:
         return custom(include_input=include_input)  # type: ignore[no-any-return]
+    if uses_msgspec(model):
+        from ._msgspec import make_decoder as msgspec_decoder
+
+        return msgspec_decoder(model, include_input=include_input)
     adapter = build_adapter(model)
     title = type_title(model)
     validate_json = adapter.validate_json
@@ -402,6 +407,22 @@ def make_decoder(
     decode.finite_check = _may_hold_float(adapter)  # type: ignore[attr-defined]
     decode.fail = fail  # type: ignore[attr-defined]
     return decode
+
+
+def uses_msgspec(tp: Any) -> bool:
+    """Whether ``tp`` involves a ``msgspec.Struct``: then :mod:`fcsdk._msgspec` decodes and
+    encodes it, and pydantic is not imported. msgspec itself is not imported to find out: no
+    Struct exists before it is.
+
+    Example:
+        >>> uses_msgspec(dict[str, int])
+        False
+    """
+    if "msgspec" not in sys.modules:
+        return False
+    from ._msgspec import involves_struct
+
+    return involves_struct(tp)
 
 
 def _may_hold_float(adapter: TypeAdapter[Any]) -> bool:
@@ -451,6 +472,10 @@ def pydantic_jsonable(obj: Any) -> Any:
         >>> pydantic_jsonable({1, 2}), pydantic_jsonable(uuid.UUID(int=1))[-4:]
         ([1, 2], '0001')
     """
+    if hasattr(type(obj), "__struct_fields__"):  # a msgspec.Struct: msgspec knows it
+        from ._msgspec import _builtins
+
+        return _builtins(obj)
     from pydantic_core import PydanticSerializationError, to_jsonable_python
 
     try:
@@ -518,6 +543,10 @@ def encode_result(value: Any) -> Body:
         return value  # type: ignore[no-any-return]
     if tp is bytearray or tp is memoryview:
         return bytes(value)
+    if hasattr(tp, "__struct_fields__"):  # a msgspec.Struct
+        from ._msgspec import encode_struct
+
+        return encode_struct(value)
     if hasattr(tp, "__pydantic_serializer__") or hasattr(tp, "__dataclass_fields__"):
         from pydantic_core import PydanticSerializationError, to_json
 
@@ -541,14 +570,26 @@ def encode_result(value: Any) -> Body:
         ) from exc
 
 
-def make_encoder(response_model: Any = None, *, include_input: bool = False) -> Encoder:
+def make_encoder(
+    response_model: Any = None, *, include_input: bool = False, msgspec: bool = False
+) -> Encoder:
     """Build the encoder for a handler's return values (validating against ``response_model``).
+
+    ``msgspec=True`` (a handler whose event model is msgspec's) encodes without pydantic.
 
     Example:
         >>> make_encoder(list[int])(["1", 2])
         b'[1,2]'
     """
+    if uses_msgspec(response_model):
+        from ._msgspec import make_encoder as msgspec_encoder
+
+        return msgspec_encoder(response_model, include_input=include_input)
     if response_model is None:
+        if msgspec:
+            from ._msgspec import encode_result as msgspec_encode_result
+
+            return msgspec_encode_result
         return encode_result
     adapter = build_adapter(response_model)
     title = f"response {type_title(response_model)}"

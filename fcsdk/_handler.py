@@ -22,7 +22,15 @@ from typing import (
     overload,
 )
 
-from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
+from ._codec import (
+    Decoder,
+    Encoder,
+    EnvelopeLike,
+    encode_result,
+    make_decoder,
+    make_encoder,
+    uses_msgspec,
+)
 from ._current import current_context
 from .context import _SHAPE_BY_TYPE, Context
 from .errors import ConfigurationError
@@ -180,7 +188,7 @@ def _build(
     if model is _UNSET:
         model = _event_annotation(func, params[0], localns) if params else None
     decoder = make_decoder(model, envelope=envelope, include_input=include_input)
-    encoder = make_encoder(response_model, include_input=include_input)
+    encoder = make_encoder(response_model, include_input=include_input, msgspec=uses_msgspec(model))
     target = inspect.unwrap(func)
     if inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target):
         raise ConfigurationError(
@@ -232,7 +240,7 @@ def _make_wrapper(
     fast = getattr(decoder, "fast_json", None)
     finite_check = getattr(decoder, "finite_check", True)
     fail: Callable[[BaseException, Any], BaseException] = getattr(decoder, "fail", _unchanged)
-    plain = encoder is encode_result
+    plain = encoder is encode_result or getattr(encoder, "passes_str", False)
 
     if not is_async:
 
