@@ -383,7 +383,7 @@ def make_decoder(
         return msgspec_decoder(model, include_input=include_input)
     adapter = build_adapter(model)
     title = type_title(model)
-    validate_json = adapter.validate_json
+    validate_json = _direct_validate_json(adapter)
     bytes_like = (bytearray, memoryview)
 
     def decode(event: Any) -> Any:
@@ -407,6 +407,23 @@ def make_decoder(
     decode.finite_check = _may_hold_float(adapter)  # type: ignore[attr-defined]
     decode.fail = fail  # type: ignore[attr-defined]
     return decode
+
+
+def _direct_validate_json(adapter: TypeAdapter[Any]) -> Callable[[Any], Any]:
+    """``adapter.validate_json`` without its Python layer: the built core validator's own
+    method (the layer only forwards its defaults), a third of the fixed cost per call.
+
+    Example:
+        >>> from pydantic import TypeAdapter
+        >>> _direct_validate_json(TypeAdapter(list[int]))(b"[1]")
+        [1]
+    """
+    from pydantic_core import SchemaValidator
+
+    validator = getattr(adapter, "validator", None)
+    if isinstance(validator, SchemaValidator):
+        return validator.validate_json
+    return adapter.validate_json  # not built yet (deferred), or wrapped by a pydantic plugin
 
 
 def uses_msgspec(tp: Any) -> bool:

@@ -114,3 +114,23 @@ def test_first_call_with_a_native_context_stays_in_the_core() -> None:
         before="import fcsdk",
     )
     assert not loaded & {"logging", "uuid", "json", "dataclasses", "pydantic"}
+
+
+def test_the_wrapper_sets_every_field_of_the_context_it_builds() -> None:
+    """``_make_wrapper`` builds the Context inline (``Context._make`` without the call): a slot
+    added to Context must be set there too."""
+    import fcsdk as fc
+    from fcsdk.context import Context
+    from tests.natives import ShapeA
+
+    seen: list[Context] = []
+
+    @fc.handler
+    def handler(event: bytes, context: fc.Context) -> str:
+        seen.append(context)
+        return context.request_id
+
+    assert handler(b"", ShapeA("r-1")) == "r-1"
+    reference = Context._make(ShapeA(), 0, None)
+    for name in Context.__slots__:
+        assert type(getattr(seen[0], name)) is type(getattr(reference, name)), name
