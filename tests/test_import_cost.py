@@ -134,3 +134,17 @@ def test_the_wrapper_sets_every_field_of_the_context_it_builds() -> None:
     reference = Context._make(ShapeA(), 0, None)
     for name in Context.__slots__:
         assert type(getattr(seen[0], name)) is type(getattr(reference, name)), name
+
+
+def test_a_trigger_model_imports_only_its_module_beyond_pydantic() -> None:
+    """``fc.events.OSSEvent`` costs building its models, not importing json and friends."""
+    loaded = new_modules(
+        "import fcsdk as fc\nassert fc.events.OSSEvent.__name__ == 'OSSEvent'",
+        before=(
+            "import fcsdk\nfrom pydantic import BaseModel\n"
+            "class Warm(BaseModel):\n    a: int"  # pydantic's own first-model imports
+        ),
+    )
+    extra = {m for m in loaded if not m.startswith("fcsdk.")}
+    assert extra <= {"pydantic.alias_generators"}, sorted(extra)
+    assert {"fcsdk.events", "fcsdk.events._base", "fcsdk.events.oss"} <= loaded
