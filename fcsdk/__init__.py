@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the lazily imported names, typed for mypy and pyright
     from .lifecycle import initializer as initializer
     from .lifecycle import pre_freeze as pre_freeze
     from .lifecycle import pre_stop as pre_stop
+    from . import logging as logging
     from .logging import logger as logger
 
 __version__ = "0.1.0"
@@ -59,6 +60,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "initializer": ("fcsdk.lifecycle", "initializer"),
     "pre_stop": ("fcsdk.lifecycle", "pre_stop"),
     "pre_freeze": ("fcsdk.lifecycle", "pre_freeze"),
+    "logging": ("fcsdk.logging", None),  # fcsdk.logging, which imports the standard library's
     "logger": ("fcsdk.logging", "logger"),
     "FunctionMeta": ("fcsdk._meta", "FunctionMeta"),
     "ServiceMeta": ("fcsdk._meta", "ServiceMeta"),

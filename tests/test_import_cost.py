@@ -83,6 +83,7 @@ def test_lazy_names_still_resolve() -> None:
     loaded = new_modules(
         "import fcsdk as fc\n"
         "assert fc.logger.name == 'fcsdk.user'\n"
+        "assert callable(fc.logging.setup)\n"
         "assert fc.FunctionMeta(name='f').name == 'f'\n"
         "from fcsdk.context import Tracing\n"
         "assert Tracing().span_baggages == {}"
