@@ -39,13 +39,13 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # the lazily imported names, typed for mypy and pyright
+    from . import logging as logging
     from ._meta import FunctionMeta as FunctionMeta
     from ._meta import ServiceMeta as ServiceMeta
     from ._meta import Tracing as Tracing
     from .lifecycle import initializer as initializer
     from .lifecycle import pre_freeze as pre_freeze
     from .lifecycle import pre_stop as pre_stop
-    from . import logging as logging
     from .logging import logger as logger
 
 __version__ = "0.1.0"

@@ -284,3 +284,18 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_fcsdk_schema_of_a_msgspec_handler(capsys: pytest.CaptureFixture[str]) -> None:
+    from fcsdk.cli import main
+    from tests.runtime_support import ROOT
+
+    code = ROOT / "examples" / "msgspec_orders"
+    try:
+        assert main(["schema", "index.handler", "--code-dir", str(code)]) == 0
+    finally:
+        sys.modules.pop("index", None)
+    out = json.loads(capsys.readouterr().out)
+    order = out["input"]["$defs"]["Order"]
+    assert order["required"] == ["orderId", "lines"]
+    assert "output" not in out
