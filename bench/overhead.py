@@ -9,7 +9,9 @@ For a 3-field event and a 100-item event, prints microseconds per call and the r
 - the fcsdk-decorated handler, called as FC calls it: ``handler(event_bytes, native_context)``
   with a shape-A native context; the handler returns a short ``str`` (passed through as is);
 - AWS Lambda Powertools' ``event_parser`` when installed (``pip install -e '.[bench]'``). It
-  needs ``str``, not bytes, so its figure includes ``event.decode()``.
+  needs ``str``, not bytes, so its figure includes ``event.decode()``;
+- the same fields as ``msgspec.Struct`` types: a bare cached ``msgspec.json.Decoder``, and the
+  fcsdk handler with the Struct as its model (``pip install -e '.[msgspec]'``).
 
 Candidates run interleaved, round after round, timed in CPU time (``time.thread_time``: other
 processes on a shared machine do not count); each ratio is the median of the ratios measured
@@ -27,7 +29,7 @@ import sys
 import time
 import timeit
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -53,6 +55,30 @@ class Item(BaseModel):
 class Large(BaseModel):
     customer: str
     items: list[Item]
+
+
+try:
+    import msgspec
+
+    HAVE_MSGSPEC = True
+except ImportError:  # the msgspec rows are skipped
+    HAVE_MSGSPEC = False
+if HAVE_MSGSPEC:
+
+    class ItemS(msgspec.Struct):
+        sku: str
+        qty: int
+        price: float
+        tags: List[str]
+
+    class SmallS(msgspec.Struct):
+        order_id: str
+        qty: int
+        price: float
+
+    class LargeS(msgspec.Struct):
+        customer: str
+        items: List[ItemS]
 
 
 SMALL = json.dumps({"order_id": "o-1", "qty": 2, "price": 9.5}).encode()
@@ -109,7 +135,26 @@ def candidates(model: type[BaseModel], event: bytes) -> dict[str, Callable[[], A
             return "ok"
 
         out["powertools event_parser (str)"] = lambda: pt_handler(event.decode(), native)
+    out.update(msgspec_candidates(model, event, native))
     return out
+
+
+def msgspec_candidates(model: Any, event: bytes, native: Any) -> dict[str, Callable[[], Any]]:
+    """The same event decoded into msgspec Structs: bare, and through ``@fc.handler``."""
+    if not HAVE_MSGSPEC:
+        print("  (msgspec not installed: pip install -e '.[msgspec]')")
+        return {}
+    struct = SmallS if model is Small else LargeS
+    decode = msgspec.json.Decoder(struct).decode
+
+    @fc.handler(model=struct)
+    def handler(event: Any, context: fc.Context) -> str:
+        return "ok"
+
+    return {
+        "msgspec Decoder (bare)": lambda: decode(event),
+        "fcsdk @handler, msgspec Struct": lambda: handler(event, native),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
