@@ -188,6 +188,14 @@ def _build(
     takes_context = varargs or len(params) >= 2
     if model is _UNSET:
         model = _event_annotation(func, params[0], localns) if params else None
+        if isinstance(model, type) and issubclass(model, Context):
+            second = f"{params[1].name}: <your event type>" if len(params) > 1 else "event"
+            raise ConfigurationError(
+                f"handler {_name(func)}: the event is the first parameter and the context the "
+                f"second, as FC calls handler(event, context); write "
+                f"def {getattr(func, '__name__', 'handler')}({second}, {params[0].name}: "
+                "fc.Context)"
+            )
     decoder = make_decoder(model, envelope=envelope, include_input=include_input)
     encoder = make_encoder(response_model, include_input=include_input, msgspec=uses_msgspec(model))
     target = inspect.unwrap(func)
@@ -211,7 +219,7 @@ def _build(
     )
     if steps:
         spec = spec._replace(steps=bind_steps(steps, spec))
-    _patch_fc_logging()
+    _ensure_patched()
     if spec.steps:
         wrapper = _make_stepped_wrapper(spec)
     else:
@@ -243,10 +251,22 @@ def _make_wrapper(
     finite_check = getattr(decoder, "finite_check", True)
     fail: Callable[[BaseException, Any], BaseException] = getattr(decoder, "fail", _unchanged)
     plain = encoder is encode_result or getattr(encoder, "passes_str", False)
+    # FC's root handler may be installed after decoration: its request id is patched on the
+    # first invocation that sees it (reference section 5: FC prints a process-wide global).
+    # Until something imports the standard library's logging no handler exists, and fcsdk does
+    # not import it either (cold start): `patch` is looked up on the first call that finds it.
+    patch: Optional[Callable[[], None]] = None
+    modules = sys.modules
 
     if not is_async:
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+            nonlocal patch
+            if patch is not None:
+                patch()
+            elif "logging" in modules:
+                patch = _logging_patch()
+                patch()
             tp = type(context)
             if tp is Context:
                 ctx = context
@@ -292,6 +312,7 @@ def _make_wrapper(
         from ._aio import run
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+            _ensure_patched()
             ctx = context if type(context) is Context else of(context)
             token = set_ctx(ctx)
             try:
@@ -323,6 +344,7 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
     of = Context.of
 
     def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+        _ensure_patched()
         ctx = context if type(context) is Context else of(context)
         token = set_ctx(ctx)
         try:
@@ -353,16 +375,18 @@ def _unchanged(exc: BaseException, event: Any) -> BaseException:
     return exc
 
 
-def _patch_fc_logging() -> None:
-    """Under FC (``FC_FUNC_CODE_PATH`` is set), make the request id in the log lines of FC's own
-    root handler come from fcsdk's per-invocation context variable instead of FC's process-wide
-    global, which is wrong when instance concurrency is above 1. Idempotent, cheap elsewhere."""
-    import os
+def _logging_patch() -> Callable[[], None]:
+    """:func:`fcsdk.logging.ensure_patched` (importing fcsdk.logging on first use)."""
+    from .logging import ensure_patched
 
-    if os.environ.get("FC_FUNC_CODE_PATH"):
-        from .logging import patch_handlers
+    return ensure_patched
 
-        patch_handlers()
+
+def _ensure_patched() -> None:
+    """:func:`fcsdk.logging.ensure_patched` once the standard library's logging is imported:
+    before that no root handler exists to patch, and ``import fcsdk`` leaves logging unloaded."""
+    if "logging" in sys.modules:
+        _logging_patch()()
 
 
 def _hide_secrets(exc: BaseException, ctx: Context) -> None:

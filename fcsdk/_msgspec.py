@@ -323,7 +323,9 @@ def encode_result(value: Any) -> Body:
     tp = type(value)
     if tp is str or tp is bytes:
         return value  # type: ignore[no-any-return]
-    if hasattr(tp, "__struct_fields__") or hasattr(tp, "__dataclass_fields__"):
+    if (hasattr(tp, "__struct_fields__") or hasattr(tp, "__dataclass_fields__")) and not hasattr(
+        value, "to_json"
+    ):  # FC's runtime would call to_json(): so does fcsdk (below)
         return encode_struct(value)
     if not (
         tp is bytearray
