@@ -167,9 +167,10 @@ def _decode_failure(
     where = f" at {format_loc(prefix) if isinstance(prefix, tuple) else prefix}" if prefix else ""
     if isinstance(exc, RecursionError):
         return EventDecodeError(f"event JSON is nested too deeply for {title}{where}")
-    if isinstance(exc, UnicodeError):  # a str event with lone surrogates
+    if isinstance(exc, UnicodeError) and isinstance(data, str):  # lone surrogates
         return EventDecodeError(f"event is not valid Unicode text{where}; {title} needs JSON")
-    if not isinstance(exc, msgspec.DecodeError):
+    # (msgspec < 0.21 raises UnicodeDecodeError for bytes that are not UTF-8)
+    if not isinstance(exc, (msgspec.DecodeError, UnicodeError)):
         return exc
     if not data or (data[:1].isspace() and not data.strip()):
         return EventDecodeError(f"event is empty{where}, but the handler expects {title}")
