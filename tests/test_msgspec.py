@@ -295,3 +295,23 @@ def test_arbitrary_json_only_raises_fcsdk_errors(value: Any) -> None:
             order_handler(event, None)
         except fc.FCError as exc:
             assert isinstance(exc, fc.EventError)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(min_value=0, max_value=10**6),
+            st.just("*"),
+            st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,12}", fullmatch=True),
+        ),
+        max_size=6,
+    )
+)
+def test_msgspec_paths_become_locs(loc: list[Any]) -> None:
+    from fcsdk._msgspec import _loc
+
+    path = "$" + "".join(
+        f"[{p}]" if isinstance(p, int) else "[...]" if p == "*" else f".{p}" for p in loc
+    )
+    assert _loc(path) == tuple(loc)

@@ -299,3 +299,23 @@ def test_fcsdk_schema_of_a_msgspec_handler(capsys: pytest.CaptureFixture[str]) -
     order = out["input"]["$defs"]["Order"]
     assert order["required"] == ["orderId", "lines"]
     assert "output" not in out
+
+
+def test_steps_see_the_struct_and_the_encoded_body() -> None:
+    seen: list[Any] = []
+
+    class Record:
+        def around(self, call: Any, proceed: Any) -> Any:
+            body = proceed()
+            seen.append((call.event, call.raw, body))
+            return body
+
+    @fc.handler(steps=[Record()])
+    def handler(event: Order, context: fc.Context) -> Reply:
+        return Reply(event.order_id)
+
+    raw = json.dumps(GOOD).encode()
+    assert handler(raw, None) == b'{"orderId":"o-1","total":0.0}'
+    assert seen == [(Order("o-1", 2), raw, b'{"orderId":"o-1","total":0.0}')]
+    with pytest.raises(fc.EventValidationError, match="qty: Expected `int`"):
+        handler(json.dumps(BAD), None)
