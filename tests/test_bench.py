@@ -20,6 +20,8 @@ def test_there_are_benchmarks() -> None:
         "serve",
         "http_triggers",
         "coldstart",
+        "parameters",
+        "observability",
     }
 
 
