@@ -15,10 +15,11 @@ Example:
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import time
 from typing import IO, TYPE_CHECKING, Any, MutableMapping, Optional, Union
+
+from ._current import current_context
 
 if TYPE_CHECKING:
     from .context import Context
@@ -39,11 +40,6 @@ __all__ = [
     "patch_handlers",
     "setup",
 ]
-
-#: The context of the invocation running in this thread or task.
-current_context: contextvars.ContextVar[Optional[Context]] = contextvars.ContextVar(
-    "fcsdk_current_context", default=None
-)
 
 
 def get_request_id() -> Optional[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Union
 
+import msgspec
 from pydantic import BaseModel
 from typing_extensions import assert_type
 
@@ -22,6 +23,20 @@ def bare(event: Order, context: fc.Context) -> int:
 @fc.handler(model=Order)
 def called(event: Order) -> str:
     return event.order_id
+
+
+class Point(msgspec.Struct):
+    x: int
+
+
+@fc.handler
+def struct_bare(event: Point, context: fc.Context) -> Point:
+    return event
+
+
+@fc.handler(model=list[Point], response_model=list[Point])
+def struct_called(event: list[Point]) -> list[Point]:
+    return event
 
 
 @fc.handler
@@ -43,6 +58,11 @@ def checks() -> None:
     # The original signature survives decoration: a wrong argument is a type error.
     called.__wrapped__("not an order")  # type: ignore[arg-type]
     init(None)
+    # msgspec models keep their types too.
+    assert_type(struct_bare(b"{}", None), Union[str, bytes])
+    assert_type(struct_bare.__wrapped__(Point(1), fc.Context.of(None)), Point)
+    assert_type(struct_called.__wrapped__([Point(1)]), list[Point])
+    struct_called.__wrapped__(Point(1))  # type: ignore[arg-type]
 
 
 @fc.initializer
