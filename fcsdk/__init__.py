@@ -19,7 +19,6 @@ attribute access. ``tests/test_import_cost.py`` holds the list of what it may im
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._handler import FCHandler, handler
@@ -95,6 +94,8 @@ def __getattr__(name: str) -> Any:
         module_name, attr = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'fcsdk' has no attribute {name!r}") from None
+    import importlib  # not at import time: a fresh interpreter may not have loaded it yet
+
     module = importlib.import_module(module_name)
     value = module if attr is None else getattr(module, attr)
     globals()[name] = value

@@ -17,6 +17,7 @@ CORE = {
     "fcsdk._current",
     "fcsdk._fcbody",
     "fcsdk._handler",
+    "fcsdk._limits",
     "fcsdk.context",
     "fcsdk.credentials",
     "fcsdk.errors",
