@@ -73,7 +73,9 @@ class RecordFailure:
         return f"{where} {kind} raised by the function"
 
     def __repr__(self) -> str:  # never the record: it may carry personal data
-        return f"RecordFailure(index={self.index}, id={self.id!r}, error={type(self.error).__name__})"
+        return (
+            f"RecordFailure(index={self.index}, id={self.id!r}, error={type(self.error).__name__})"
+        )
 
 
 class BatchProcessingError(FCError):

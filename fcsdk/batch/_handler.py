@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import sys
 from contextvars import ContextVar
@@ -204,18 +205,12 @@ def batch_handler(
         from ._invocation import make_process
 
         process = make_process(codec, call, keyfunc, concurrency, on_failure, is_async)
-        wrapper = fc_handler(model=List[Any], include_input=include_input, steps=steps)(process)
-        spec = wrapper.__fcsdk__
-        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
-            try:
-                setattr(wrapper, attr, getattr(func, attr))
-            except (AttributeError, TypeError):  # pragma: no cover - exotic callables
-                pass
-        wrapper.__wrapped__ = func  # type: ignore[misc]
-        wrapper.__fcsdk__ = dataclasses.replace(  # type: ignore[misc]
-            spec, func=func, model=item, envelope=envelope
+        wrapper: Any = fc_handler(model=List[Any], include_input=include_input, steps=steps)(
+            process
         )
+        spec = wrapper.__fcsdk__
+        functools.update_wrapper(wrapper, func, updated=())  # __wrapped__ is func
+        wrapper.__fcsdk__ = dataclasses.replace(spec, func=func, model=item, envelope=envelope)
         return wrapper
 
-    return decorate  # type: ignore[return-value]
-
+    return decorate

@@ -178,14 +178,4 @@ class RecordCodec:
         except EventDecodeError as exc:
             if not exc._errors:  # name the payload's path in errors() too, as validation does
                 exc._errors.append({"loc": where, "msg": "cannot be decoded", "type": exc.code})
-            raise EventDecodeError(f"{format_loc(where)} is not a base64 string")
-            value: Any = b64decode_field(text, format_loc(where))
-        else:
-            ((loc, value),) = self.envelope.payloads([record])
-            where = (index, *loc[1:])
-        try:
-            return record, self._payload(value, where)
-        except EventDecodeError as exc:
-            if not exc._errors:  # name the payload's path in errors() too, as validation does
-                exc._errors.append({"loc": where, "msg": "cannot be decoded", "type": exc.code})
             raise

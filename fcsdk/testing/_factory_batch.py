@@ -9,9 +9,10 @@ payloads, in order, and that the failures sit exactly at ``poison_at``.
 
 - :data:`NOT_JSON` (default): a payload that is not JSON, which no structured model accepts;
 - any other value: used as the payload (``{"qty": "many"}`` fails validation, not decoding);
-- :data:`BROKEN_RECORD`: a record whose own metadata is invalid (``data`` not an object;
-  ``props``/``userProperties`` not an object for MQTT and self-hosted RocketMQ), for the
-  record-level validation that runs before the payload's.
+- :data:`BROKEN_RECORD`: a record whose own metadata is invalid (``data`` not an object for
+  the MNS queue, Kafka, RocketMQ and RabbitMQ; ``source`` not a string for ``cloudevents``
+  and ``dts``; ``userProperties``/``props`` not an object for self-hosted RocketMQ and MQTT),
+  for the record-level validation that runs before the payload's.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ _TRIGGERS: dict[str, tuple[Callable[..., bytes], str, str]] = {
     "mns-queue": (mns_queue, "bodies", "data"),
     "rocketmq": (rocketmq, "bodies", "data"),
     "rabbitmq": (rabbitmq, "bodies", "data"),
-    "cloudevents": (cloudevents, "items", "data"),
-    "dts": (dts, "records", "data"),
+    "cloudevents": (cloudevents, "items", "source"),
+    "dts": (dts, "records", "source"),
     "rocketmq-selfhosted": (rocketmq_selfhosted, "bodies", "userProperties"),
     "mqtt": (mqtt, "bodies", "props"),
 }
@@ -114,7 +115,9 @@ def batch(
     """
     key = trigger.strip().lower().replace("_", "-")
     if key not in _TRIGGERS:
-        raise ValueError(f"unknown batch trigger {trigger!r}; known: {', '.join(sorted(_TRIGGERS))}")
+        raise ValueError(
+            f"unknown batch trigger {trigger!r}; known: {', '.join(sorted(_TRIGGERS))}"
+        )
     factory, keyword, field = _TRIGGERS[key]
     at = list(poison_at)
     total = len(payloads) + len(at)
@@ -128,7 +131,9 @@ def batch(
         return event
     records = json.loads(event)
     for i in bad:
-        records[i][field] = 42 if poison is BROKEN_RECORD else poison
+        records[i]["data" if key == "dts" and poison is not BROKEN_RECORD else field] = (
+            42 if poison is BROKEN_RECORD else poison
+        )
     return json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
