@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable, List, Optional, get_args, get_origin
 
+from pydantic import BaseModel
+
 from .._codec import build_adapter, type_title, validate_object
 from ..envelopes._base import Envelope, Loc, payload_decoder
 from ..errors import ConfigurationError, EventDecodeError, format_loc
@@ -123,6 +125,14 @@ def raw_id(raw: Any) -> Optional[str]:
     return None
 
 
+def _walk(raw: Any, path: tuple[Any, ...], default: Any) -> Any:
+    for part in path:
+        if not isinstance(raw, dict) or part not in raw:
+            return default
+        raw = raw[part]
+    return raw
+
+
 class RecordCodec:
     """Decodes record ``i``: ``(record model instance, payload as the user's model)``.
 
@@ -174,6 +184,8 @@ class RecordCodec:
             else:
                 ((loc, value),) = self.envelope.payloads([record])
                 where = (index, *loc[1:])
+                if isinstance(value, BaseModel):  # typed data (DTSRecord): the payload as sent
+                    value = _walk(raw, loc[1:], value)
             return record, self._payload(value, where)
         except EventDecodeError as exc:
             if not exc._errors:  # name the payload's path in errors() too, as validation does
