@@ -229,3 +229,38 @@ def test_empty_batch_and_broken_events() -> None:
     with pytest.raises(fc.EventDecodeError):
         handler(b"", None)
     assert seen == []
+
+
+def test_batch_factories_put_poison_exactly_at_the_positions() -> None:
+    raw = json.loads(events.kafka_batch([{"a": 1}, {"a": 2}], poison_at=iter([0, -1]), topic="t"))
+    assert [r["data"]["value"] for r in raw] == [
+        events.NOT_JSON,
+        {"a": 1},
+        {"a": 2},
+        events.NOT_JSON,
+    ]
+    assert [r["data"]["offset"] for r in raw] == [25, 26, 27, 28]  # offsets and ids stay distinct
+    assert len({r["id"] for r in raw}) == 4 and {r["data"]["topic"] for r in raw} == {"t"}
+    assert json.loads(events.batch("MNS_QUEUE", ["x"])) == json.loads(
+        events.mns_queue(bodies=["x"])
+    )
+    assert json.loads(events.dts_batch([], poison_at=[0], poison="x"))[0]["data"] == "x"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"poison_at": [2]}, "2 is not a position in a batch of 2 records"),
+        ({"poison_at": [-3]}, "-3 is not a position"),
+        ({"poison_at": [1, -2]}, "position 1 given twice"),
+        ({"poison_at": ["0"]}, "'0' is not a position"),
+    ],
+)
+def test_batch_factories_reject_bad_positions(kwargs: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        events.mqtt_batch(["a"], **kwargs)
+
+
+def test_batch_factory_rejects_unknown_triggers() -> None:
+    with pytest.raises(ValueError, match="unknown batch trigger 'oss'; known: cloudevents"):
+        events.batch("oss", [])

@@ -73,9 +73,7 @@ def test_threads_keep_the_order_within_a_key_and_run_keys_in_parallel() -> None:
 
     msgs = [{"seq": i, "key": f"k{i % 5}"} for i in range(60)]
     assert json.loads(handler(kafka_keyed(msgs), None))["succeeded"] == 60
-    assert dict(order) == {
-        f"k{j}": [i for i in range(60) if i % 5 == j] for j in range(5)
-    }
+    assert dict(order) == {f"k{j}": [i for i in range(60) if i % 5 == j] for j in range(5)}
     assert flight.max_same_key == 1  # one record of a key at a time
     assert flight.max_total > 1  # keys do overlap
 
