@@ -17,10 +17,10 @@ from typing_extensions import ParamSpec
 
 from . import _aio
 from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
-from .steps import Invocation, Step, bind_steps, run_steps
 from .context import _SHAPE_BY_TYPE, Context
 from .errors import ConfigurationError
 from .logging import current_context
+from .steps import Invocation, Step, bind_steps, run_steps
 
 __all__ = ["FCHandler", "HandlerSpec", "handler"]
 

@@ -234,9 +234,10 @@ def build_package(
     ``/opt/python``). Equal input gives a byte-equal zip.
 
     Raises:
-        UnknownRuntimeError, HandlerModuleNotFoundError, RequirementNotFoundError,
-        NoCompatibleWheelError, DependencyResolutionError, OutputPathError: all
-        :class:`~fcsdk.packaging.PackagingError`; no zip is left behind.
+        PackagingError: one of its subclasses ``UnknownRuntimeError``,
+            ``HandlerModuleNotFoundError``, ``RequirementNotFoundError``,
+            ``NoCompatibleWheelError``, ``DependencyResolutionError``, ``OutputPathError``;
+            no zip is left behind.
 
     Example:
         >>> import pathlib, tempfile, zipfile
