@@ -36,9 +36,10 @@ class _Batch:
         self.failures: list[RecordFailure] = []
         good: list[int] = []
         keys: list[Optional[Hashable]] = []
+        valid = codec.validate_all(items)
         for i, raw in enumerate(items):
             try:
-                record, value = codec.decode(i, raw)
+                record, value = codec.decode(i, raw, None if valid is None else valid[i])
                 key = keyfunc(record) if keyfunc is not None else None
             except Exception as exc:
                 self.fail(i, exc)

@@ -125,6 +125,21 @@ def raw_id(raw: Any) -> Optional[str]:
     return None
 
 
+def _direct_field(envelope: Envelope) -> Optional[tuple[str, str, tuple[str, ...]]]:
+    """``(parent attribute, attribute, path after the index)`` of the payload for fcsdk's own
+    envelopes (exact classes only: a subclass may override ``payloads``)."""
+    from ..envelopes import batch as b
+
+    tp = type(envelope)
+    if tp in (b.MNSQueueEnvelope, b.RocketMQEnvelope, b.RabbitMQEnvelope, b.KafkaEnvelope):
+        return "data", envelope.field, ("data", envelope.alias)  # type: ignore[attr-defined]
+    if tp is b.CloudEventEnvelope:
+        return "", "data", ("data",)
+    if tp in (b.SelfHostedRocketMQEnvelope, b.MQTTEnvelope):
+        return "", "body", ("body",)
+    return None
+
+
 def _walk(raw: Any, path: tuple[Any, ...], default: Any) -> Any:
     for part in path:
         if not isinstance(raw, dict) or part not in raw:
@@ -156,22 +171,34 @@ class RecordCodec:
         self.envelope = envelope
         self.record_model = record_model if record_model is not None else record_model_of(envelope)
         self._record_adapter = build_adapter(self.record_model)
+        self._list_adapter = build_adapter(List[self.record_model])  # type: ignore[name-defined]
         self._record_title = type_title(self.record_model)
         self._payload = payload_decoder(envelope.item_model(model), include_input=include_input)
         self._include_input = include_input
         from ..envelopes.batch import KafkaEnvelope
 
         self._base64 = isinstance(envelope, KafkaEnvelope) and envelope.base64
+        self._field = _direct_field(envelope)
 
-    def decode(self, index: int, raw: Any) -> tuple[Any, Any]:
-        """Validate record ``index`` and its payload; fcsdk errors carry ``[index]...`` paths."""
-        record = validate_object(
-            self._record_adapter,
-            raw,
-            self._record_title,
-            include_input=self._include_input,
-            prefix=(index,),
-        )
+    def validate_all(self, items: list[Any]) -> Optional[list[Any]]:
+        """Every record validated in one call (the common case: all valid), else None."""
+        try:
+            out: list[Any] = self._list_adapter.validate_python(items)
+        except Exception:  # some record is invalid: decode() validates each one, with its path
+            return None
+        return out
+
+    def decode(self, index: int, raw: Any, record: Any = None) -> tuple[Any, Any]:
+        """Validate record ``index`` (unless ``record`` is given, already validated) and its
+        payload; fcsdk errors carry ``[index]...`` paths."""
+        if record is None:
+            record = validate_object(
+                self._record_adapter,
+                raw,
+                self._record_title,
+                include_input=self._include_input,
+                prefix=(index,),
+            )
         where: Loc = (index, "data", "value")
         try:
             if self._base64:
@@ -181,11 +208,15 @@ class RecordCodec:
                 if not isinstance(text, str):
                     raise EventDecodeError(f"{format_loc(where)} is not a base64 string")
                 value: Any = b64decode_field(text, format_loc(where))
+            elif self._field is not None:  # the built-in envelopes: one attribute, no list
+                parent, attr, where_tail = self._field
+                value = getattr(getattr(record, parent) if parent else record, attr)
+                where = (index, *where_tail)
             else:
                 ((loc, value),) = self.envelope.payloads([record])
                 where = (index, *loc[1:])
-                if isinstance(value, BaseModel):  # typed data (DTSRecord): the payload as sent
-                    value = _walk(raw, loc[1:], value)
+            if isinstance(value, BaseModel):  # typed data (DTSRecord): the payload as sent
+                value = _walk(raw, where[1:], value)
             return record, self._payload(value, where)
         except EventDecodeError as exc:
             if not exc._errors:  # name the payload's path in errors() too, as validation does
