@@ -57,7 +57,7 @@ def _fail(what: str, proc: subprocess.CompletedProcess[str]) -> str:
 
 def test_readme_has_runnable_blocks():
     runnable = [src for _, src in PYTHON_BLOCKS if not src.startswith("# not run")]
-    assert len(runnable) >= 10, "the README lost its runnable examples"
+    assert len(runnable) >= 2, "the README lost its runnable examples"
     assert any(src.startswith("# pytest") for src in runnable)
 
 
