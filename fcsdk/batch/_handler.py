@@ -66,6 +66,7 @@ def _bind_params(
     kinds: list[str] = []
     for p in params[1:]:
         ann = _event_annotation(func, p, localns)
+        ann = None if ann is Any else ann  # unannotated or Any: known by name
         if _context_class(ann) or (ann is None and p.name in ("context", "ctx")):
             kinds.append("context")
         elif isinstance(ann, type) and isinstance(origin, type) and issubclass(ann, origin):
