@@ -138,7 +138,10 @@ def batch_handler(
             order.
         ordering_key: ``record -> hashable`` (None: no constraint); default per trigger: Kafka
             ``(topic, partition, key)``, RocketMQ sharding key, MNS message group.
-        idempotency: not available yet (reserved for :mod:`fcsdk.idempotency`).
+        idempotency: an :class:`fcsdk.idempotency.Idempotency`: each record's call runs at
+            most once per key, so a redelivered batch skips the records that succeeded. Its
+            key is a path into the payload (``"order_id"``) or a callable ``(payload,
+            record)``: ``key=lambda order, record: record.data.message_id``.
         include_input: let error messages include input values (off: events carry data).
         steps: steps run around the whole invocation (see :mod:`fcsdk.steps`).
 
@@ -177,11 +180,6 @@ def batch_handler(
         raise ConfigurationError(f"batch_handler(concurrency={concurrency!r}): use an int >= 1")
     if on_failure is not None and not callable(on_failure):
         raise ConfigurationError("batch_handler(on_failure=...) must be callable(failures, ctx)")
-    if idempotency is not None:
-        raise ConfigurationError(
-            "batch_handler(idempotency=...) is not available yet: fcsdk.idempotency has not "
-            "landed; make the function itself idempotent for now"
-        )
     base_model = record_model_of(envelope)
     keyfunc = ordering_key if ordering_key is not None else default_ordering_key(envelope)
     localns: Optional[dict[str, Any]] = None
@@ -209,9 +207,15 @@ def batch_handler(
         wrapper: Any = fc_handler(model=List[Any], include_input=include_input, steps=steps)(
             process
         )
-        spec = wrapper.__fcsdk__
+        spec = dataclasses.replace(wrapper.__fcsdk__, func=func, model=item, envelope=envelope)
+        if idempotency is not None:
+            from ._idempotent import idempotent_caller
+
+            guarded = idempotent_caller(call, idempotency, func, spec, is_async)
+            process = make_process(codec, guarded, keyfunc, concurrency, on_failure, is_async)
+            wrapper = fc_handler(model=List[Any], include_input=include_input, steps=steps)(process)
         functools.update_wrapper(wrapper, func, updated=())  # __wrapped__ is func
-        wrapper.__fcsdk__ = dataclasses.replace(spec, func=func, model=item, envelope=envelope)
+        wrapper.__fcsdk__ = spec
         return wrapper
 
     return decorate
