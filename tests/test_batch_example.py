@@ -48,3 +48,38 @@ def test_a_transient_failure_fails_the_invocation_so_fc_retries(capfdbinary, tmp
     assert body["errorMessage"].startswith("2 of 5 records failed: [0] id=")
     assert "on_failure raised StockUnavailable" in body["errorMessage"]
     assert err.count(b"reserved ") == 3
+
+
+def test_over_fc_custom_runtime_http(tmp_path: Path) -> None:
+    """The example served by `fcsdk serve` (FC's custom-runtime protocol) on loopback."""
+    import shutil
+
+    import httpx
+
+    from tests.runtime_support import ServeProcess
+
+    code = tmp_path / "code"
+    shutil.copytree(CODE, code)
+    server = ServeProcess(code, "index.handler")
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            ok = client.post(
+                "/invoke",
+                content=(code / "event.json").read_bytes(),
+                headers={"x-fc-request-id": "r-batch-1"},
+            )
+            orders = [{"orderId": "o-1", "sku": "unavailable", "qty": 1}]
+            failed = client.post(
+                "/invoke",
+                content=events.mns_queue_batch(orders),
+                headers={"x-fc-request-id": "r-batch-2"},
+            )
+    finally:
+        server.stop()
+    assert ok.headers["x-fc-status"] == "200"
+    assert ok.text.startswith('{\n    "failed": [')  # FC's json.dumps(indent=4, sort_keys=True)
+    assert ok.json()["succeeded"] == 2
+    assert failed.headers["x-fc-status"] == "404"  # a function error: the trigger retries
+    assert failed.json()["errorType"] == "BatchProcessingError"
+    log = server.log_path.read_text(encoding="utf-8")
+    assert "r-batch-1 [ERROR] quarantined message" in log
