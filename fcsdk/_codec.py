@@ -358,6 +358,15 @@ def make_decoder(
         {'a': 1}
     """
     if envelope is not None:
+        if isinstance(envelope, type) and hasattr(envelope, "make_decoder"):
+            cls_name = envelope.__name__
+            try:  # the class (fc.envelopes.TimerEnvelope): its default instance
+                envelope = envelope()
+            except TypeError:
+                raise ConfigurationError(
+                    f"envelope={cls_name} is a class that needs options: pass an "
+                    f"instance, e.g. envelope={cls_name}(...)"
+                ) from None
         if not hasattr(envelope, "make_decoder"):
             raise ConfigurationError(
                 f"envelope={envelope!r} is not an envelope: use one from fcsdk.envelopes or "
@@ -500,20 +509,32 @@ def _bad_path(value: Any, path: tuple[Any, ...] = (), depth: int = 0) -> tuple[A
 def encode_result(value: Any) -> Body:
     """Turn a handler's return value into the body FC sends.
 
-    ``str`` and ``bytes`` pass through; pydantic models and dataclasses become compact JSON
+    ``str`` and ``bytes`` pass through (subclasses as their content: a ``str`` Enum member is
+    its value, as on FC); pydantic models and dataclasses become compact JSON
     bytes by alias (pydantic's serializer); everything else is serialized exactly as FC's runtime
     does (:func:`fc_json_dumps`). Unserializable values raise :class:`fcsdk.ResponseEncodeError`.
 
     Example:
         >>> encode_result("hi"), encode_result(b"\\x00"), encode_result(None)
         ('hi', b'\\x00', 'null')
+        >>> import enum
+        >>> class Color(str, enum.Enum):
+        ...     RED = "red"
+        >>> encode_result(Color.RED)
+        'red'
     """
     tp = type(value)
     if tp is str or tp is bytes:
         return value  # type: ignore[no-any-return]
     if tp is bytearray or tp is memoryview:
         return bytes(value)
-    if hasattr(tp, "__pydantic_serializer__") or hasattr(tp, "__dataclass_fields__"):
+    if isinstance(value, str):  # FC's test is isinstance: a str Enum member is its value
+        return str.__str__(value)
+    if isinstance(value, bytes):
+        return bytes(value)
+    if (
+        hasattr(tp, "__pydantic_serializer__") or hasattr(tp, "__dataclass_fields__")
+    ) and not hasattr(value, "to_json"):  # FC would call to_json(): so does fcsdk
         from pydantic_core import PydanticSerializationError, to_json
 
         try:
@@ -522,8 +543,6 @@ def encode_result(value: Any) -> Body:
             raise ResponseEncodeError(
                 f"cannot serialize the handler's return value ({tp.__name__}) for FC: {exc}"
             ) from exc
-    if isinstance(value, str):
-        return str(value)
     try:
         return fc_json_dumps(value)
     except (TypeError, ValueError, RecursionError) as exc:

@@ -27,7 +27,8 @@ def fc_default(obj: Any, fallback: Optional[Callable[[Any], Any]] = None) -> Any
     """FC's runtime ``default=`` for ``json.dumps``; ``fallback`` (if given) handles the rest.
 
     Raises:
-        TypeError: for a value FC cannot serialize (and no ``fallback``).
+        TypeError: for a value FC cannot serialize (and no ``fallback``), with FC's message
+            ``repr(obj) + " is not JSON serializable"``.
 
     Example:
         >>> import decimal
@@ -38,12 +39,11 @@ def fc_default(obj: Any, fallback: Optional[Callable[[Any], Any]] = None) -> Any
         return float(obj)
     if isinstance(obj, (datetime.date, datetime.datetime)):
         return obj.isoformat()
-    to_json = getattr(obj, "to_json", None)
-    if callable(to_json):
-        return to_json()
+    if hasattr(obj, "to_json"):  # FC calls it whatever it is
+        return obj.to_json()
     if fallback is not None:
         return fallback(obj)
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+    raise TypeError(repr(obj) + " is not JSON serializable")  # FC's message
 
 
 def fc_dumps(value: Any) -> str:

@@ -19,7 +19,7 @@ from . import _aio
 from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
 from .context import _SHAPE_BY_TYPE, Context
 from .errors import ConfigurationError
-from .logging import current_context
+from .logging import current_context, ensure_patched
 from .steps import Invocation, Step, bind_steps, run_steps
 
 __all__ = ["FCHandler", "HandlerSpec", "handler"]
@@ -157,6 +157,14 @@ def _build(
     takes_context = varargs or len(params) >= 2
     if model is _UNSET:
         model = _event_annotation(func, params[0], localns) if params else None
+        if isinstance(model, type) and issubclass(model, Context):
+            second = f"{params[1].name}: <your event type>" if len(params) > 1 else "event"
+            raise ConfigurationError(
+                f"handler {_name(func)}: the event is the first parameter and the context the "
+                f"second, as FC calls handler(event, context); write "
+                f"def {getattr(func, '__name__', 'handler')}({second}, {params[0].name}: "
+                "fc.Context)"
+            )
     decoder = make_decoder(model, envelope=envelope, include_input=include_input)
     encoder = make_encoder(response_model, include_input=include_input)
     target = inspect.unwrap(func)
@@ -182,7 +190,7 @@ def _build(
         import dataclasses
 
         spec = dataclasses.replace(spec, steps=bind_steps(steps, spec))
-    _patch_fc_logging()
+    ensure_patched()
     if spec.steps:
         wrapper = _make_stepped_wrapper(spec)
     else:
@@ -213,10 +221,14 @@ def _make_wrapper(
     finite_check = getattr(decoder, "finite_check", True)
     fail: Callable[[BaseException, Any], BaseException] = getattr(decoder, "fail", _unchanged)
     plain = encoder is encode_result
+    # FC's root handler may be installed after decoration: its request id is patched on the
+    # first invocation that sees it (reference section 5: FC prints a process-wide global).
+    patch = ensure_patched
 
     if not is_async:
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+            patch()
             tp = type(context)
             if tp is Context:
                 ctx = context
@@ -254,6 +266,7 @@ def _make_wrapper(
         run = _aio.run
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+            patch()
             ctx = context if type(context) is Context else of(context)
             token = set_ctx(ctx)
             try:
@@ -281,6 +294,7 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
     of = Context.of
 
     def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
+        ensure_patched()
         ctx = context if type(context) is Context else of(context)
         token = set_ctx(ctx)
         try:
@@ -309,18 +323,6 @@ _N, _I = ord("N"), ord("I")  # the first bytes of NaN and Infinity
 
 def _unchanged(exc: BaseException, event: Any) -> BaseException:
     return exc
-
-
-def _patch_fc_logging() -> None:
-    """Under FC (``FC_FUNC_CODE_PATH`` is set), make the request id in the log lines of FC's own
-    root handler come from fcsdk's per-invocation context variable instead of FC's process-wide
-    global, which is wrong when instance concurrency is above 1. Idempotent, cheap elsewhere."""
-    import os
-
-    if os.environ.get("FC_FUNC_CODE_PATH"):
-        from .logging import patch_handlers
-
-        patch_handlers()
 
 
 def _hide_secrets(exc: BaseException, ctx: Context) -> None:

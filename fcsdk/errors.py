@@ -153,9 +153,12 @@ class ConfigurationError(FCError, TypeError):
 class MissingDependencyError(FCError, ImportError):
     """An optional dependency is missing; the message names the extra to install.
 
+    The hint is ``pip install "fcsdk[extra]"``; when this fcsdk was not installed from a
+    package index (a clone, an editable or local install), the clone form too.
+
     Example:
         >>> import fcsdk as fc
-        >>> print(fc.MissingDependencyError.for_extra("oss2", "oss"))
+        >>> print(fc.MissingDependencyError.for_extra("oss2", "oss"))  # here: from a clone
         oss2 is not installed: pip install "fcsdk[oss]" (from a clone of fcsdk: pip install -e '.[oss]')
     """
 
@@ -164,10 +167,27 @@ class MissingDependencyError(FCError, ImportError):
     @classmethod
     def for_extra(cls, module: str, extra: str) -> MissingDependencyError:
         """Build the error for a missing ``module`` provided by fcsdk's ``extra``."""
-        return cls(
-            f'{module} is not installed: pip install "fcsdk[{extra}]" '
-            f"(from a clone of fcsdk: pip install -e '.[{extra}]')"
-        )
+        hint = f'{module} is not installed: pip install "fcsdk[{extra}]"'
+        if not installed_from_index():
+            hint += f" (from a clone of fcsdk: pip install -e '.[{extra}]')"
+        return cls(hint)
+
+
+def installed_from_index(path: Optional[list[str]] = None) -> bool:
+    """True when the fcsdk distribution found (on ``path``, default ``sys.path``) came from a
+    package index: installed, without the ``direct_url.json`` that pip writes (PEP 610) for
+    installs from a folder, a clone (editable) or a URL.
+
+    Example:
+        >>> installed_from_index(path=[])  # no fcsdk there: not from an index
+        False
+    """
+    import sys
+    from importlib import metadata
+
+    for dist in metadata.distributions(name="fcsdk", path=sys.path if path is None else path):
+        return dist.read_text("direct_url.json") is None
+    return False
 
 
 class CredentialsUnavailableError(FCError):

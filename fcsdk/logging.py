@@ -3,7 +3,9 @@
 ``@fc.handler`` (and fcsdk's runtimes) put the invocation's :class:`fcsdk.Context` in a context
 variable for the duration of each call. :class:`RequestIdFilter` copies its request id onto every
 log record, so formatters can use ``%(request_id)s`` and the id is correct even when many
-invocations run at once in threads (FC instance concurrency) or tasks.
+invocations run at once in threads (FC instance concurrency) or tasks. FC's own root handler
+prints ``%(fc_request_id)s`` from a process-wide global; ``@fc.handler`` makes it print the
+invocation's id (:func:`ensure_patched`), keeping FC's handler and format.
 
 Example:
     >>> import fcsdk as fc
@@ -30,6 +32,7 @@ __all__ = [
     "RequestIdFilter",
     "context_logger",
     "current_context",
+    "ensure_patched",
     "get_request_id",
     "logger",
     "make_formatter",
@@ -244,6 +247,9 @@ def make_formatter(fmt: Optional[str] = None) -> logging.Formatter:
     return JSONFormatter() if _format_name(fmt) == "json" else FCFormatter()
 
 
+_ID_ATTRS = ("request_id", "fc_request_id")
+
+
 class _ContextIdFormatter(logging.Formatter):
     """Wraps a runtime's formatter: while an fcsdk invocation is active, the record's
     ``request_id`` is the invocation's, whatever the runtime's own code sets."""
@@ -256,13 +262,16 @@ class _ContextIdFormatter(logging.Formatter):
         rid = get_request_id()
         if rid is None:
             return self.inner.format(record)
-        record.request_id = rid  # after the handler's filters, which may set FC's global id
+        # After the handler's filters, which set FC's process-wide id: FC's built-in runtime
+        # prints `%(fc_request_id)s` (reference section 5), fcsdk's own `%(request_id)s`.
+        record.request_id = record.fc_request_id = rid
         text = mask_secrets(self.inner.format(record))
-        written = record.__dict__.get("request_id")
-        if written != rid:  # the runtime's formatter wrote its own id while formatting
-            record.request_id = rid
-            if isinstance(written, str) and written and written in text:
-                text = text.replace(written, rid, 1)
+        for attr in _ID_ATTRS:
+            written = record.__dict__.get(attr)
+            if written != rid:  # the runtime's formatter wrote its own id while formatting
+                setattr(record, attr, rid)
+                if isinstance(written, str) and written and written in text:
+                    text = text.replace(written, rid, 1)
         return text
 
     def formatTime(self, record: logging.LogRecord, datefmt: Optional[str] = None) -> str:
@@ -294,6 +303,44 @@ def patch_handlers(target: Optional[logging.Logger] = None) -> int:
         h.setFormatter(_ContextIdFormatter(h.formatter or logging.Formatter()))
         count += 1
     return count
+
+
+_root = logging.getLogger()
+_seen: dict[int, Any] = {}  # id(handler) -> the formatter found not to need patching
+
+
+def _is_runtime_handler(h: logging.Handler) -> bool:
+    """A root handler whose request id fcsdk must supply: FC's own (its format prints
+    ``%(fc_request_id)s``, set from a process-wide global), or, under FC (``FC_FUNC_CODE_PATH``
+    set), any handler fcsdk did not add."""
+    import os
+
+    if getattr(h, "_fcsdk", False):
+        return False
+    fmt = getattr(h.formatter, "_fmt", None)
+    return (isinstance(fmt, str) and "fc_request_id" in fmt) or bool(
+        os.environ.get("FC_FUNC_CODE_PATH")
+    )
+
+
+def ensure_patched() -> None:
+    """Patch (see :func:`patch_handlers`) the root logger's runtime handlers that appeared, or
+    got a new formatter, since the last call. ``@fc.handler`` calls it on every invocation, so
+    FC's handler is patched whenever it was installed; the check costs a loop over the root
+    logger's handlers.
+
+    Example:
+        >>> from fcsdk.logging import ensure_patched
+        >>> ensure_patched()
+    """
+    for h in _root.handlers:
+        f = h.formatter
+        if type(f) is _ContextIdFormatter or _seen.get(id(h)) is f:
+            continue
+        if _is_runtime_handler(h):
+            h.setFormatter(_ContextIdFormatter(f or logging.Formatter()))
+        else:
+            _seen[id(h)] = f
 
 
 def setup(

@@ -110,7 +110,9 @@ def test_unknown_runtime(app, tmp_path, runtime, python, message, capsys):
     with pytest.raises(UnknownRuntimeError, match=message):
         build_package(app, runtime=runtime, python=python, output=tmp_path / "c.zip", no_deps=True)
     argv = ["package", str(app), "--runtime", runtime, "--no-deps", "-o", str(tmp_path / "c.zip")]
-    assert main(argv + (["--python", python] if python else [])) == 1
+    assert (
+        main(argv + (["--python", python] if python else [])) == 2
+    )  # a usage error, as in every command
     assert "UnknownRuntimeError" in capsys.readouterr().err
     assert not (tmp_path / "c.zip").exists()
 
@@ -255,7 +257,7 @@ def test_missing_packaging_extra_is_a_one_line_error(tmp_path, capsys, monkeypat
         monkeypatch.delitem(sys.modules, mod)
     rc = main(["package", str(tmp_path), "-o", str(tmp_path / "out.zip")])
     err = capsys.readouterr().err
-    assert rc == 1
+    assert rc == 2  # a missing extra exits 2, as in every command
     assert 'pip install "fcsdk[package]"' in err
     assert "Traceback" not in err
     assert not (tmp_path / "out.zip").exists()

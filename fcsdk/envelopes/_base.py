@@ -122,6 +122,10 @@ def payload_decoder(model: Any, *, include_input: bool) -> PayloadDecoder:
     return decode
 
 
+def _call_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    return ", ".join([*(type(a).__name__ for a in args), *(f"{k}=..." for k in kwargs)])
+
+
 class Envelope:
     """Base class of envelopes: unwrap the payload from a trigger event, then validate it.
 
@@ -157,6 +161,29 @@ class Envelope:
     name: ClassVar[str] = "envelope"
     #: True when the event carries many payloads and the handler receives a list.
     batch: ClassVar[bool] = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Envelope:
+        """A new envelope of this kind: ``fc.envelopes.Timer()`` works like
+        ``fc.envelopes.Timer``, and ``fc.envelopes.Kafka(base64=True)`` like
+        ``fc.envelopes.KafkaEnvelope(base64=True)``.
+
+        Raises:
+            ConfigurationError: for options this envelope does not take.
+
+        Example:
+            >>> import fcsdk as fc
+            >>> type(fc.envelopes.Timer()).__name__
+            'TimerEnvelope'
+        """
+        try:
+            return type(self)(*args, **kwargs)
+        except TypeError as exc:
+            from ..errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"fc.envelopes.{self.name}({_call_args(args, kwargs)}): {exc}; see "
+                f"help(fcsdk.envelopes.{type(self).__name__}) for its options"
+            ) from None
 
     def event_model(self) -> Any:
         """The type the whole event is validated as (imported lazily by subclasses)."""

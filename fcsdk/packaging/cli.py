@@ -30,7 +30,7 @@ then point s.yaml's `code:` at the zip and run `s deploy`.
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``package`` on the ``fcsdk`` command's sub-parsers."""
-    from .runtimes import RUNTIMES
+    from .._runtimes import DEFAULT_RUNTIME, RUNTIMES
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "package",
@@ -45,8 +45,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("src", nargs="?", default=".", help="the function's folder (default: .)")
     parser.add_argument(
         "--runtime",
-        default="python3.10",
-        help=f"FC runtime: {', '.join(RUNTIMES)} (default: python3.10)",
+        default=DEFAULT_RUNTIME,
+        help=f"FC runtime: {', '.join(RUNTIMES)} (default: {DEFAULT_RUNTIME})",
     )
     parser.add_argument("--python", help="Python X.Y for the custom runtimes, e.g. 3.13")
     parser.add_argument("--handler", default="index.handler", help="default: index.handler")
@@ -75,7 +75,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the package described by ``args``; 0 on success, 1 on a packaging error."""
+    """Build the package described by ``args``; 0 on success, 1 on a packaging error, 2 on a
+    usage error or a missing extra."""
     from ..errors import FCError
 
     output = args.output or ("dist/layer.zip" if args.layer else "dist/code.zip")
@@ -95,8 +96,12 @@ def run(args: argparse.Namespace) -> int:
             no_deps=args.no_deps,
         )
     except FCError as exc:
+        from ..errors import MissingDependencyError
+        from .errors import UnknownRuntimeError
+
         print(f"fcsdk package: error: {exc} [{type(exc).__name__}]", file=sys.stderr)
-        return 1
+        # a usage error (an unknown --runtime) or a missing extra: 2, as every command
+        return 2 if isinstance(exc, (MissingDependencyError, UnknownRuntimeError)) else 1
     print(report.summary())
     for warning in report.warnings:
         print(f"fcsdk package: warning: {warning}", file=sys.stderr)

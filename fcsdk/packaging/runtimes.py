@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .._runtimes import RUNTIMES as _RUNTIME_IDS
 from .errors import UnknownRuntimeError
 
 __all__ = ["RUNTIMES", "Target", "resolve_target"]
@@ -119,7 +120,7 @@ def resolve_target(runtime: str, python: Optional[str] = None) -> Target:
     """
     name = runtime.strip()
     spec = RUNTIMES.get(name)
-    known = ", ".join(RUNTIMES)
+    known = ", ".join(_RUNTIME_IDS)  # the one list (the legacy "custom" is accepted, not shown)
     if spec is None:
         reason = _UNSUPPORTED.get(name)
         if reason:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
+import json
 import os
 import sys
 import time
@@ -55,12 +57,34 @@ def _trigger_event(name: str, options: list[str]) -> bytes:
         raise LookupError(f"--trigger: {exc.args[0]}") from None
     try:
         kwargs = parse_options(factory, [f"--{o}" for o in options])
+        if "headers" in inspect.signature(factory).parameters:
+            kwargs = _json_content_type(kwargs)
         data = factory(**kwargs)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"--trigger {name}: {exc}") from None
     except ImportError as exc:  # MissingDependencyError: cbor2 for tablestore
         raise LookupError(f"--trigger {name}: {exc}") from None
     return data if isinstance(data, bytes) else str(data).encode()
+
+
+def _json_content_type(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """An HTTP-like trigger's ``body`` given as JSON text gets ``Content-Type:
+    application/json`` unless a content type is given (what a JSON client sends; without it
+    FastAPI answers 422)."""
+    body = kwargs.get("body")
+    if not isinstance(body, (str, bytes)):
+        return kwargs
+    headers = dict(kwargs.get("headers") or {})
+    if any(str(k).lower() == "content-type" for k in headers):
+        return kwargs
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return kwargs
+    if not isinstance(value, (dict, list)):
+        return kwargs
+    headers["content-type"] = "application/json"
+    return {**kwargs, "headers": headers}
 
 
 def _read_event(args: argparse.Namespace) -> bytes:
@@ -134,7 +158,7 @@ def run_invoke(args: argparse.Namespace) -> int:
     """``fcsdk invoke``: returns 0 on success, 1 on a function error, 2 on a usage error."""
     from ..credentials import Credentials
     from ..lifecycle import find_hooks
-    from .errors import HandlerLoadError
+    from .errors import HandlerLoadError, ImportModuleError, UserCodeError
     from .invoke import TimedOut, call_handler, error_body, run_timed, timeout_error
     from .loader import load_handler
     from .native import native_context, shape_of
@@ -166,7 +190,7 @@ def run_invoke(args: argparse.Namespace) -> int:
         "FC_REGION": region,
         "FC_ACCOUNT_ID": args.account_id,
     }
-    if shape_of(args.runtime) == "B" and creds is not None:  # python3.12: credentials in env
+    if shape_of(args.runtime) in ("B", "C") and creds is not None:  # FC 3.0: creds in env
         env["ALIBABA_CLOUD_ACCESS_KEY_ID"] = creds.access_key_id
         env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = creds.access_key_secret
         env["ALIBABA_CLOUD_SECURITY_TOKEN"] = creds.security_token
@@ -202,7 +226,15 @@ def run_invoke(args: argparse.Namespace) -> int:
             # import counts against the timeout.
             loaded = run_timed(load, timeout, "fc-load")
         except HandlerLoadError as exc:
-            log.error("cannot load %s: %s: %s", args.handler, exc.error_type, exc)
+            cause = exc.__cause__
+            log.error(
+                "cannot load %s: %s: %s",
+                args.handler,
+                exc.error_type,
+                exc,
+                # the traceback into the user's module (FC's body only has the cause's line)
+                exc_info=cause if isinstance(exc, (UserCodeError, ImportModuleError)) else None,
+            )
             _write_body(out, error_body(exc.to_dict()))
             return EXIT_FUNCTION_ERROR
         if isinstance(loaded, TimedOut):
@@ -215,8 +247,8 @@ def run_invoke(args: argparse.Namespace) -> int:
         func, hook = loaded
         load_seconds = time.monotonic() - started
         if hook is not None:
-            init_native = native_context(args.runtime, request_id=str(uuid.uuid4()), **ctx_args)
-            init_rid = init_native.request_id
+            init_rid = str(uuid.uuid4())
+            init_native = native_context(args.runtime, request_id=init_rid, **ctx_args)
             print(f"FC Initialize Start RequestId: {init_rid}", file=sys.stderr)
             init = call_handler(
                 lambda _e, c: hook(c), b"", init_native, timeout=init_timeout, on_timeout=on_timeout

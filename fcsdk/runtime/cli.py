@@ -33,6 +33,7 @@ import os
 import sys
 from typing import Any
 
+from .._runtimes import DEFAULT_RUNTIME, RUNTIMES
 from ._cmd import (
     EXIT_FUNCTION_ERROR,
     EXIT_USAGE,
@@ -42,7 +43,6 @@ from ._cmd import (
     _setup_logging,
 )
 from ._invoke_cmd import run_invoke
-from .native import RUNTIMES
 
 __all__ = ["add_parser", "run_invoke", "run_serve"]
 
@@ -77,9 +77,12 @@ def add_parser(subparsers: Any) -> None:
     _common(inv)
     inv.add_argument(
         "--runtime",
-        default="python3.10",
-        choices=sorted(RUNTIMES),
-        help="context shape: python3.12 has no context.credentials (default: python3.10)",
+        default=DEFAULT_RUNTIME,
+        choices=RUNTIMES,
+        metavar="RUNTIME",
+        help=f"FC runtime: {', '.join(RUNTIMES)}; sets the context's shape: python3.12 has no "
+        "context.credentials, the custom runtimes pass the x-fc-* headers "
+        f"(default: {DEFAULT_RUNTIME})",
     )
     inv.add_argument("--region", default=None, help="context.region (default: $FC_REGION)")
     inv.add_argument("--function-name", default=None, help="context.function.name")
@@ -131,9 +134,11 @@ def add_parser(subparsers: Any) -> None:
     )
     srv.add_argument(
         "--runtime",
-        default="python3.10",
-        choices=sorted(RUNTIMES),
-        help="context shape given to undecorated handlers (default: python3.10)",
+        default=DEFAULT_RUNTIME,
+        choices=RUNTIMES,
+        metavar="RUNTIME",
+        help=f"FC runtime: {', '.join(RUNTIMES)}; the context shape undecorated handlers get "
+        f"(default: {DEFAULT_RUNTIME})",
     )
     srv.add_argument("--initializer", metavar="MODULE.FUNC", help="the Initializer hook")
     srv.add_argument("--pre-stop", metavar="MODULE.FUNC", help="the PreStop hook")
@@ -161,6 +166,27 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="log line format (default: $FCSDK_LOG_FORMAT or fc)",
     )
+
+
+def _bind(host: str, port: int) -> Any:
+    """A socket bound to ``host:port`` (as uvicorn binds it), or the one-line error."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"port {port} is already in use on {host}: stop what listens there or serve on "
+                "another port with --port N"
+            )
+        return f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose --host/--port"
+    return sock
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -211,6 +237,9 @@ def run_serve(args: argparse.Namespace) -> int:
         ),
         server_header=False,
     )
+    sock = _bind(args.host, port)  # before anything starts: a port in use is a usage error
+    if isinstance(sock, str):
+        return _error(sock)
     server = uvicorn.Server(config)
     received: list[int] = []
     # uvicorn re-raises the signal it stopped on; record it instead of dying by it, so that a
@@ -220,8 +249,9 @@ def run_serve(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        server.run()
+        server.run(sockets=[sock])
     finally:
+        sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         app.close()

@@ -41,6 +41,8 @@ __all__ = [
     "InvalidHandlerNameError",
     "UserCodeError",
     "UserCodeSyntaxError",
+    "fault_trace",
+    "stack_trace",
 ]
 
 
@@ -49,7 +51,8 @@ class HandlerLoadError(FCError):
 
     Attributes:
         error_type: the ``errorType`` FC reports for this failure.
-        stack_trace: FC-style frames ``[file, "line N", "in func", source]`` of the cause.
+        stack_trace: FC's ``stackTrace`` for a load failure: the lines of the cause's
+            ``traceback.format_exception_only``, split as FC splits them (:func:`fault_trace`).
 
     Example:
         >>> from fcsdk.runtime.errors import HandlerLoadError, UserCodeError
@@ -60,23 +63,23 @@ class HandlerLoadError(FCError):
     code: ClassVar[str] = "handler_load"
     error_type: ClassVar[str] = "UserCodeError"
 
-    def __init__(self, message: str, *, stack_trace: Optional[list[list[str]]] = None) -> None:
+    def __init__(self, message: str, *, stack_trace: Optional[list[Any]] = None) -> None:
         super().__init__(message)
-        self.stack_trace: list[list[str]] = list(stack_trace or [])
+        self.stack_trace: list[Any] = list(stack_trace or [])
 
     def to_dict(self) -> dict[str, Any]:
-        """FC's error JSON for this load failure.
+        """FC's error JSON for this load failure (``stackTrace`` only when there is one, as FC
+        leaves it out when empty).
 
         Example:
             >>> from fcsdk.runtime.errors import HandlerNotFoundError
             >>> HandlerNotFoundError("x").to_dict()
-            {'errorMessage': 'x', 'errorType': 'HandlerNotFound', 'stackTrace': []}
+            {'errorMessage': 'x', 'errorType': 'HandlerNotFound'}
         """
-        return {
-            "errorMessage": self.message,
-            "errorType": self.error_type,
-            "stackTrace": self.stack_trace,
-        }
+        out: dict[str, Any] = {"errorMessage": self.message, "errorType": self.error_type}
+        if self.stack_trace:
+            out["stackTrace"] = self.stack_trace
+        return out
 
 
 class InvalidHandlerNameError(HandlerLoadError):
@@ -139,10 +142,18 @@ class HandlerNotFoundError(HandlerLoadError):
     error_type = "HandlerNotFound"
 
 
+def _fc_frame(entry: str) -> list[str]:
+    """One ``traceback.format_tb`` entry split as FC's runtime splits it: the first line's
+    comma-separated parts (``File "path"``, ``line N``, ``in func``), then the source line."""
+    lines = entry.split("\n")
+    return [part.strip() for part in lines[0].split(",")] + [lines[1].strip()]
+
+
 def stack_trace(tb: Any, *, skip: tuple[str, ...] = ()) -> list[list[str]]:
-    """FC's ``stackTrace``: ``[[file, "line N", "in func", source], ...]`` for a traceback,
-    leaving out fcsdk's and importlib's frames (frozen ones too) and frames whose file starts
-    with a prefix in ``skip``.
+    """FC's ``stackTrace`` for a traceback: each ``traceback.format_tb`` entry split as FC's
+    runtime splits it, ``['File "path"', "line N", "in func", source]``, leaving out fcsdk's
+    and importlib's frames (frozen ones too) and frames whose file starts with a prefix in
+    ``skip``.
 
     Example:
         >>> import sys
@@ -150,15 +161,37 @@ def stack_trace(tb: Any, *, skip: tuple[str, ...] = ()) -> list[list[str]]:
         ...     1 / 0
         ... except ZeroDivisionError:
         ...     frames = stack_trace(sys.exc_info()[2])
-        >>> frames[0][1], frames[0][2]
-        ('line 2', 'in <module>')
+        >>> frames[0][1:]
+        ['line 2', 'in <module>', '1 / 0']
     """
     import traceback
 
-    out: list[list[str]] = []
-    for frame in traceback.extract_tb(tb):
-        name = frame.filename
-        if name.startswith(("<frozen ", *_HIDDEN_DIRS, *skip)):
-            continue
-        out.append([name, f"line {frame.lineno}", f"in {frame.name}", (frame.line or "").strip()])
+    kept = [
+        frame
+        for frame in traceback.extract_tb(tb)
+        if not frame.filename.startswith(("<frozen ", *_HIDDEN_DIRS, *skip))
+    ]
+    return [_fc_frame(entry) for entry in traceback.StackSummary.from_list(kept).format()]
+
+
+def fault_trace(exc: BaseException) -> list[str]:
+    """FC's ``stackTrace`` for a handler that failed to load: the lines of
+    ``traceback.format_exception_only(exc)``, carets dropped, the first one split at commas.
+
+    Example:
+        >>> fault_trace(ModuleNotFoundError("No module named 'index'"))
+        ["ModuleNotFoundError: No module named 'index'"]
+    """
+    import traceback
+
+    out: list[str] = []
+    for idx, chunk in enumerate(traceback.format_exception_only(type(exc), exc)):
+        for item in chunk.split("\n"):
+            text = item.replace("^", "").strip()
+            if not text:
+                continue
+            if idx:
+                out.append(text)
+            else:
+                out.extend(part.strip() for part in text.split(",") if part.strip())
     return out

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextvars
 import inspect
-import json
 import sys
 import threading
 import time
@@ -85,20 +84,25 @@ def error_json(exc: BaseException, *, skip: tuple[str, ...] = ()) -> dict[str, A
     return {
         "errorMessage": exc_message(exc),
         "errorType": type(exc).__name__,
+        # On FC never empty (the handler's own frame is in it): kept even when every frame
+        # was fcsdk's and left out
         "stackTrace": stack_trace(exc.__traceback__, skip=skip),
     }
 
 
 def error_body(error: dict[str, Any]) -> bytes:
-    """The response body for FC's error JSON: UTF-8, key order kept. Text that UTF-8 cannot
-    encode (a lone surrogate, e.g. from bytes decoded with ``surrogateescape``) is written as
-    its JSON escape (``\\udcff``), so any message gives valid JSON that reads back the same.
+    """The response body for FC's error JSON, the bytes FC's runtime sends:
+    ``json.dumps(error, indent=4, sort_keys=True)`` (ASCII, non-ASCII text as ``\\uXXXX``
+    escapes, which also covers lone surrogates).
 
     Example:
-        >>> error_body({"errorMessage": "é\\udcff", "errorType": "E", "stackTrace": []})
-        b'{"errorMessage": "\\xc3\\xa9\\\\udcff", "errorType": "E", "stackTrace": []}'
+        >>> print(error_body({"errorType": "E", "errorMessage": "é"}).decode())
+        {
+            "errorMessage": "\\u00e9",
+            "errorType": "E"
+        }
     """
-    return json.dumps(error, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace")
+    return fc_dumps(error).encode("ascii")
 
 
 def timeout_error(seconds: float) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from .errors import (
     InvalidHandlerNameError,
     UserCodeError,
     UserCodeSyntaxError,
-    stack_trace,
+    fault_trace,
 )
 
 __all__ = ["HandlerName", "load_handler", "parse_handler_name"]
@@ -119,18 +119,10 @@ def _import(module: str, search_dir: str, where: str) -> Any:
     try:
         return importlib.import_module(module)
     except SyntaxError as exc:
-        frames = [
-            [
-                str(exc.filename or "?"),
-                f"line {exc.lineno or 0}",
-                "in <module>",
-                (exc.text or "").strip(),
-            ]
-        ]
         raise UserCodeSyntaxError(
             f"syntax error in module {module!r} ({where}): {exc.msg} "
             f"({os.path.basename(str(exc.filename or '?'))}, line {exc.lineno})",
-            stack_trace=frames,
+            stack_trace=fault_trace(exc),
         ) from exc
     except ImportError as exc:
         missing = getattr(exc, "name", None) or ""
@@ -138,19 +130,35 @@ def _import(module: str, search_dir: str, where: str) -> Any:
         if isinstance(exc, ModuleNotFoundError) and own:
             raise ImportModuleError(
                 f"cannot import module {module!r}: no {module.replace('.', '/')}.py in {where}",
-                stack_trace=[],
+                # FC finds the module segment by segment with imp.find_module, whose error is
+                # a plain ImportError naming the missing segment
+                stack_trace=[f"ImportError: No module named {missing.rsplit('.', 1)[-1]!r}"],
             ) from exc
         raise ImportModuleError(
             f"module {module!r} failed to import: {type(exc).__name__}: {exc}",
-            stack_trace=stack_trace(exc.__traceback__, skip=(_RUNTIME_DIR,)),
+            stack_trace=fault_trace(exc),
         ) from exc
     except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
             raise
         raise UserCodeError(
             f"module {module!r} raised while being imported: {type(exc).__name__}: {exc}",
-            stack_trace=stack_trace(exc.__traceback__, skip=(_RUNTIME_DIR,)),
+            stack_trace=fault_trace(exc),
         ) from exc
+
+
+def _suggest(module: Any, parsed: HandlerName) -> str:
+    """``use 'index.handler'`` (the module's ``handler``, else its first function)."""
+    prefix = f"{parsed.folder}/{parsed.module}" if parsed.folder else parsed.module
+    names = [
+        n
+        for n, v in vars(module).items()
+        if callable(v)
+        and not n.startswith("_")
+        and getattr(v, "__module__", None) == module.__name__
+    ]
+    best = "handler" if "handler" in names else (names[0] if names else "handler")
+    return f"use '{prefix}.{best}'"
 
 
 def load_handler(name: str, code_dir: str = ".") -> Callable[..., Any]:
@@ -196,16 +204,24 @@ def load_handler(name: str, code_dir: str = ".") -> Callable[..., Any]:
     foreign = "" if _under(getattr(module, "__file__", None), base) else _origin(module)
     try:
         func = getattr(module, parsed.function)
-    except AttributeError:
+    except AttributeError as exc:
+        trace = fault_trace(exc)  # FC's stackTrace: the AttributeError's line
         clash = (
             f"; {parsed.module!r} is the module already imported from {foreign}, not a file of "
             "the code directory: rename your module"
             if foreign
             else ""
         )
+        if parsed.function == "py" and not foreign:  # `fcsdk invoke index.py`: a file name
+            raise HandlerNotFoundError(
+                f"{name.strip()!r} is a file name; the handler is <module>.<function>: "
+                f"{_suggest(module, parsed)}",
+                stack_trace=trace,
+            ) from None
         raise HandlerNotFoundError(
             f"module {parsed.module!r} has no function {parsed.function!r} "
-            f"(handler {name.strip()!r}){clash}"
+            f"(handler {name.strip()!r}){clash}",
+            stack_trace=trace,
         ) from None
     if not callable(func):
         raise HandlerNotFoundError(

@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Union
 
+from .._runtimes import RUNTIMES as _RUNTIME_IDS
+from .._runtimes import context_shape
 from ..context import _baggages, _int, _text
 from ..credentials import Credentials
 
 __all__ = [
     "RUNTIMES",
     "NativeContextA",
+    "HandlerContext",
     "NativeContextB",
     "NativeCredentials",
     "NativeFunctionA",
@@ -41,18 +44,13 @@ __all__ = [
     "shape_of",
 ]
 
-#: Runtime ids fcsdk emulates, and the context shape each one passes.
-RUNTIMES: dict[str, str] = {
-    "python3": "A",
-    "python3.6": "A",
-    "python3.9": "A",
-    "python3.10": "A",
-    "python3.12": "B",
-}
+#: Runtime ids fcsdk emulates (:data:`fcsdk._runtimes.RUNTIMES`), and the context shape each
+#: passes: ``A``/``B`` native objects, ``C`` the ``x-fc-*`` headers of a custom runtime.
+RUNTIMES: dict[str, str] = {r: context_shape(r) for r in _RUNTIME_IDS}
 
 
 def shape_of(runtime: str) -> str:
-    """The context shape (``"A"`` or ``"B"``) of a runtime id.
+    """The context shape (``"A"``, ``"B"`` or ``"C"``) of a runtime id.
 
     Raises:
         ValueError: for a runtime fcsdk does not emulate.
@@ -61,12 +59,7 @@ def shape_of(runtime: str) -> str:
         >>> shape_of("python3.12")
         'B'
     """
-    try:
-        return RUNTIMES[runtime]
-    except KeyError:
-        raise ValueError(
-            f"unknown runtime {runtime!r}: use one of {', '.join(sorted(RUNTIMES))}"
-        ) from None
+    return context_shape(runtime)
 
 
 def _alias(name: str) -> Any:
@@ -186,6 +179,9 @@ class NativeContextB:
 
 
 NativeContext = Union[NativeContextA, NativeContextB]
+#: What a raw handler receives as ``context``: a native object, or on a custom runtime (shape
+#: C) the ``x-fc-*`` headers.
+HandlerContext = Union[NativeContextA, NativeContextB, Dict[str, str]]
 
 
 def _native_credentials(creds: Union[Credentials, NativeCredentials, None]) -> NativeCredentials:
@@ -215,8 +211,9 @@ def native_context(
     qualifier: Optional[str] = None,
     version_id: Optional[str] = None,
     tracing: Optional[NativeTracing] = None,
-) -> NativeContext:
-    """A native-like context of ``runtime``'s shape.
+) -> HandlerContext:
+    """A native-like context of ``runtime``'s shape (the ``x-fc-*`` headers for the custom
+    runtimes, as their HTTP server receives them).
 
     Raises:
         ValueError: for a runtime fcsdk does not emulate.
@@ -227,7 +224,30 @@ def native_context(
         >>> native.credentials.accessKeyId
         'i'
     """
-    if shape_of(runtime) == "B":
+    shape = shape_of(runtime)
+    if shape == "C":
+        creds = _native_credentials(credentials)
+        values = {
+            "request-id": request_id,
+            "access-key-id": creds.access_key_id,
+            "access-key-secret": creds.access_key_secret,
+            "security-token": creds.security_token,
+            "function-name": function_name,
+            "function-handler": handler,
+            "function-memory": memory,
+            "function-timeout": timeout,
+            "function-initializer": initializer,
+            "region": region,
+            "account-id": account_id,
+            "retry-count": retry_count,
+            "service-name": service_name,
+            "service-logproject": log_project,
+            "service-logstore": log_store,
+            "qualifier": qualifier,
+            "version-id": version_id,
+        }
+        return {f"x-fc-{k}": str(v) for k, v in values.items() if v is not None}
+    if shape == "B":
         return NativeContextB(
             request_id=request_id,
             function=NativeFunctionB(
@@ -262,7 +282,7 @@ def from_headers(
     *,
     request_id: str,
     environ: Optional[Mapping[str, str]] = None,
-) -> NativeContext:
+) -> HandlerContext:
     """A native-like context from custom-runtime ``x-fc-*`` headers (lower-case keys), as
     ``fcsdk serve`` hands it to raw handlers. Credentials: headers, else the environment; other
     fields exactly as the headers carry them (missing or garbage numbers give None).
@@ -273,6 +293,8 @@ def from_headers(
         >>> ctx.function.memory, ctx.region, ctx.credentials.access_key_id
         (256, 'cn-beijing', None)
     """
+    if shape_of(runtime) == "C":  # a custom runtime's server sees the headers themselves
+        return {**{str(k): str(v) for k, v in headers.items()}, "x-fc-request-id": request_id}
     h = headers.get
     creds = Credentials.from_headers(headers) or Credentials.from_env(environ)
     memory = _int(h("x-fc-function-memory"))

@@ -80,6 +80,11 @@ def fake_context(runtime: str = "python3.10", **fields: Any) -> NativeContext:
     shape = RUNTIMES.get(runtime)
     if shape is None:
         raise ValueError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")
+    if shape == "C":
+        raise ValueError(
+            f"{runtime} passes no context object: a handler there receives the x-fc-* request "
+            "headers; pass a dict of them (fc.Context.of({'x-fc-request-id': ...}))"
+        )
     unknown = set(fields) - _FIELDS
     if unknown:
         raise TypeError(
@@ -113,7 +118,7 @@ def fake_context(runtime: str = "python3.10", **fields: Any) -> NativeContext:
         "span_baggages": {},
     }
     f.update(fields)
-    return native_context(
+    return native_context(  # type: ignore[return-value]  # shape A or B here
         runtime,
         request_id=f["request_id"],
         credentials=NativeCredentials(

@@ -24,10 +24,17 @@ __all__ = ["add_parser", "parse_options"]
 def add_parser(subparsers: Any) -> None:
     """Register ``events`` (``list`` / ``show``) and ``schema`` on the ``fcsdk`` parser."""
     events = subparsers.add_parser(
-        "events", help="list or print sample trigger events (like sam local generate-event)"
+        "events",
+        help="list or print sample trigger events (like sam local generate-event)",
+        description="List the triggers fcsdk has a sample event of, or print one: "
+        "'fcsdk events list', 'fcsdk events show NAME [--OPTION VALUE ...]'.",
     )
     events_sub = events.add_subparsers(dest="events_command", metavar="ACTION")
-    lst = events_sub.add_parser("list", help="list the triggers that have a sample event")
+    lst = events_sub.add_parser(
+        "list",
+        help="list the triggers that have a sample event",
+        description="List every trigger with a sample event, and the options of each.",
+    )
     lst.set_defaults(func=_cmd_list)
     show = events_sub.add_parser(
         "show",
@@ -36,14 +43,17 @@ def add_parser(subparsers: Any) -> None:
         "arguments, e.g. --bucket b --key k (see 'fcsdk events list'); repeat an option "
         "for list arguments (--values a --values b).",
     )
-    show.add_argument("name", help="trigger name, e.g. oss, timer, kafka")
+    show.add_argument("name", nargs="?", help="trigger name, e.g. oss, timer, kafka")
     show.add_argument("--raw", action="store_true", help="write the exact event bytes")
     show.add_argument("options", nargs=argparse.REMAINDER, help="--option value pairs")
     show.set_defaults(func=_cmd_show)
     events.set_defaults(func=lambda args: _usage(events))
 
     schema = subparsers.add_parser(
-        "schema", help="print the JSON Schema of a decorated handler's input (and output)"
+        "schema",
+        help="print the JSON Schema of a decorated handler's input (and output)",
+        description="Load HANDLER (module.function) as FC loads it and print the JSON Schema "
+        "of its event model (and of its response_model, if any).",
     )
     schema.add_argument("handler", help="module.function, e.g. index.handler")
     schema.add_argument(
@@ -214,6 +224,12 @@ def parse_options(factory: Callable[..., Any], argv: Sequence[str]) -> Dict[str,
 def _cmd_show(args: argparse.Namespace) -> int:
     from . import events
 
+    if not args.name:
+        print(
+            "fcsdk events show: name a trigger: " + ", ".join(events.names()),
+            file=sys.stderr,
+        )
+        return 2
     options = list(args.options)
     raw = args.raw or "--raw" in options
     options = [o for o in options if o != "--raw"]
@@ -230,9 +246,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         print(f"fcsdk events show {args.name}: {exc}", file=sys.stderr)
         return 2
-    except ImportError as exc:  # MissingDependencyError (cbor2 for tablestore)
+    except ImportError as exc:  # MissingDependencyError (cbor2 for tablestore): exit 2
         print(f"fcsdk events show {args.name}: {exc}", file=sys.stderr)
-        return 1
+        return 2
     if raw:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
