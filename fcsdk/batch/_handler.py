@@ -120,7 +120,7 @@ def batch_handler(
     """Process each record of a batch trigger on its own: a poison record fails alone.
 
     The decorated function is called once per record whose payload decodes and validates,
-    in batch order. If any record failed (bad record, bad payload, or the function raised),
+    in batch order (its return value is not used). If any record failed (bad record, bad payload, or the function raised),
     the invocation raises :class:`BatchProcessingError` after all the others ran, so FC retries
     the batch and nothing is lost; with ``on_failure`` it succeeds and returns the report
     ``{"succeeded": N, "failed": [{"index", "id", "errorType", "errorMessage"}]}``.

@@ -4,6 +4,7 @@ invocation (passed along, never stored on the decorated object)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Hashable, Optional
 
 from ..context import Context
@@ -20,7 +21,7 @@ Caller = Callable[[Any, Any, Context], Any]
 class _Batch:
     """The state of one invocation: decoded records, ids, failures."""
 
-    __slots__ = ("ctx", "decoded", "failures", "groups", "ids", "items")
+    __slots__ = ("ctx", "decoded", "failures", "groups", "ids", "items", "lock")
 
     def __init__(
         self,
@@ -34,6 +35,7 @@ class _Batch:
         self.ids = [raw_id(raw) for raw in items]
         self.decoded: list[Any] = [None] * len(items)
         self.failures: list[RecordFailure] = []
+        self.lock = threading.Lock()  # workers record failures concurrently
         good: list[int] = []
         keys: list[Optional[Hashable]] = []
         valid = codec.validate_all(items)
@@ -50,7 +52,9 @@ class _Batch:
         self.groups = lanes(good, keys)
 
     def fail(self, i: int, exc: BaseException) -> None:
-        self.failures.append(RecordFailure(i, self.ids[i], self.items[i], exc))
+        failure = RecordFailure(i, self.ids[i], self.items[i], exc)
+        with self.lock:
+            self.failures.append(failure)
 
     def finish(self, on_failure: Optional[OnFailure]) -> tuple[dict[str, Any], Any]:
         """The report, and what ``on_failure`` returned (an awaitable for async ones)."""
