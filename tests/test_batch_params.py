@@ -218,3 +218,34 @@ def test_optional_extra_parameters_keep_their_defaults() -> None:
 
     handler(events.kafka_batch([{"qty": 1}]), None)
     assert seen == [10]
+
+
+def test_include_input_keeps_the_values_in_record_errors() -> None:
+    @batch_handler(envelope=fc.envelopes.Kafka, include_input=True)
+    def handler(order: Order) -> None:
+        pass
+
+    with pytest.raises(BatchProcessingError) as info:
+        handler(events.kafka_batch([], poison_at=[0], poison={"qty": "many"}), None)
+    (failure,) = info.value.failures
+    assert failure.error.errors()[0]["input"] == "many"  # asked for: the record's error has it
+    assert "many" not in str(info.value)  # the batch summary still names paths only
+
+
+def test_steps_bind_to_a_function_named_like_the_users() -> None:
+    bound: List[Any] = []
+
+    class Named:
+        def bind(self, spec: Any) -> Any:
+            bound.append((spec.func.__qualname__, spec.func.__module__))
+            return self
+
+        def around(self, call: Invocation, proceed: Proceed) -> Any:
+            return proceed()
+
+    @batch_handler(envelope=fc.envelopes.MQTT, steps=[Named()])
+    def on_message(body: str) -> None:
+        pass
+
+    assert bound == [(on_message.__qualname__, __name__)]
+    assert json.loads(on_message(events.mqtt_batch(["a"]), None))["succeeded"] == 1

@@ -106,6 +106,15 @@ def _caller(func: Callable[..., Any], kinds: list[str]) -> Callable[[Any, Any, C
     return lambda v, r, c: func(v, c, r)
 
 
+def _named_like(process: Callable[..., Any], func: Callable[..., Any]) -> None:
+    """Give the inner function the user's names, so steps' ``bind(spec)`` see them (not
+    ``__wrapped__``: ``@fc.handler`` must read the inner function's own signature)."""
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        value = getattr(func, attr, None)
+        if isinstance(value, str):
+            setattr(process, attr, value)
+
+
 def batch_handler(
     *,
     envelope: Envelope,
@@ -204,6 +213,7 @@ def batch_handler(
         from ._invocation import make_process
 
         process = make_process(codec, call, keyfunc, concurrency, on_failure, is_async)
+        _named_like(process, func)
         wrapper: Any = fc_handler(model=List[Any], include_input=include_input, steps=steps)(
             process
         )
@@ -213,6 +223,7 @@ def batch_handler(
 
             guarded = idempotent_caller(call, idempotency, func, spec, is_async)
             process = make_process(codec, guarded, keyfunc, concurrency, on_failure, is_async)
+            _named_like(process, func)
             wrapper = fc_handler(model=List[Any], include_input=include_input, steps=steps)(process)
         functools.update_wrapper(wrapper, func, updated=())  # __wrapped__ is func
         wrapper.__fcsdk__ = spec
