@@ -348,6 +348,7 @@ def handler(
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
     steps: Sequence[Step] = (),
+    log_event: bool = False,
 ) -> HandlerDecorator: ...
 
 
@@ -360,6 +361,7 @@ def handler(
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
     steps: Sequence[Step] = (),
+    log_event: bool = False,
 ) -> Any:
     """Make a typed function into the plain ``handler(event, context)`` that FC calls.
 
@@ -375,6 +377,8 @@ def handler(
         steps: utilities run around each call, outermost first (idempotency, metrics,
             tracing; see :mod:`fcsdk.steps`): each gets the decoded event, the context and a
             ``proceed()`` returning the encoded body.
+        log_event: log the incoming event once per call at INFO on ``fc.logger``, with
+            secret-looking fields masked (sugar for ``steps=[..., fc.logger.step(log_event=True)]``).
 
     Returns:
         A plain function ``(event, context=None)``: ``event`` may be bytes, bytearray,
@@ -412,6 +416,10 @@ def handler(
     except (AttributeError, ValueError):  # pragma: no cover - non-CPython
         localns = None
 
+    if log_event:
+        from .logging import logger as fc_logger
+
+        steps = (*steps, fc_logger.step(log_event=True))
     if func is not None:
         return _build(func, model, response_model, envelope, include_input, localns, steps)
 

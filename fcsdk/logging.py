@@ -16,10 +16,8 @@ Example:
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import time
-import traceback
 from typing import IO, TYPE_CHECKING, Any, MutableMapping, Optional, Union
 
 if TYPE_CHECKING:
@@ -28,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOG_FORMAT_ENV",
     "FCFormatter",
+    "FCLogger",
     "JSONFormatter",
     "RequestIdFilter",
     "context_logger",
@@ -146,43 +145,6 @@ class FCFormatter(logging.Formatter):
         return mask_secrets(super().format(record))
 
 
-_RESERVED = frozenset(
-    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
-    | {"message", "asctime", "request_id", "taskName"}
-)
-
-
-class JSONFormatter(logging.Formatter):
-    """One JSON object a line, for SLS indexing: ``time``, ``level``, ``request_id``, ``logger``,
-    ``message``, ``exception`` (when there is one) and any ``extra`` fields.
-
-    Example:
-        >>> import json, logging
-        >>> from fcsdk.logging import JSONFormatter
-        >>> rec = logging.LogRecord("app", logging.INFO, __file__, 1, "hi %s", ("you",), None)
-        >>> rec.request_id = "r-1"
-        >>> json.loads(JSONFormatter().format(rec))["message"]
-        'hi you'
-    """
-
-    def format(self, record: logging.LogRecord) -> str:
-        rid = getattr(record, "request_id", None) or get_request_id()
-        out: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "request_id": rid,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            out["exception"] = "".join(traceback.format_exception(*record.exc_info))
-        for key, value in record.__dict__.items():
-            if key not in _RESERVED and not key.startswith("_"):
-                out[key] = value
-        return mask_secrets(json.dumps(out, default=str, ensure_ascii=False))
-
-
 class _ContextLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """A LoggerAdapter that adds the bound request id without dropping the caller's extra."""
 
@@ -195,8 +157,12 @@ class _ContextLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         return msg, kwargs
 
 
-#: The logger for handler code: ``fc.logger.info(...)`` carries the request id.
-logger = logging.getLogger("fcsdk.user")
+from ._jsonlog import JSONFormatter  # noqa: E402  (it reads current_context from here)
+from ._logkeys import FCLogger, get_fc_logger  # noqa: E402
+
+#: The logger for handler code: ``fc.logger.info(...)`` carries the request id; it also has
+#: ``append_keys``/``remove_keys`` (per invocation), ``configure`` and ``step`` (see FCLogger).
+logger: FCLogger = get_fc_logger("fcsdk.user")
 logger.addFilter(RequestIdFilter())
 
 

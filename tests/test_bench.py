@@ -19,6 +19,8 @@ def test_there_are_benchmarks() -> None:
         "events",
         "serve",
         "http_triggers",
+        "parameters",
+        "observability",
         "batch",
     }
 

@@ -5,9 +5,9 @@ server, and opened in Debian's Chromium (driven by Playwright with ``executable_
 browser download): the home page, a search and one API page render with no console error and no
 failed request, and no internal link of any built page is broken.
 
-Needs the ``docs`` extra (in ``dev`` on Python 3.10+) and ``/usr/bin/chromium`` (``.ci/run``
+Needs the ``docs`` extra (in ``dev`` on Python 3.11+) and ``/usr/bin/chromium`` (``.ci/run``
 installs it). Outside CI a missing piece skips with the reason; in CI (``CI=true``) it fails,
-except on Python 3.9, where ``dev`` leaves the docs toolchain out.
+except on Python 3.9 and 3.10, where ``dev`` leaves the docs toolchain out.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.slow
 
 def _need(condition: bool, reason: str) -> None:
     if not condition:
-        if IN_CI and sys.version_info >= (3, 10):  # the docs toolchain is a 3.10+ dev extra
+        if IN_CI and sys.version_info >= (3, 11):  # the docs toolchain is a 3.11+ dev extra
             pytest.fail(f"{reason} (required in CI)")
         pytest.skip(reason)
 

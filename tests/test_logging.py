@@ -70,7 +70,8 @@ def test_json_format_fields_exception_and_extra(logger):
     assert rec["request_id"] == "r-j"
     assert (rec["level"], rec["logger"], rec["message"]) == ("ERROR", logger.name, "failed")
     assert rec["order_id"] == "o-1"
-    assert "ValueError: bad" in rec["exception"]
+    assert (rec["exception"]["type"], rec["exception"]["message"]) == ("ValueError", "bad")
+    assert "ValueError: bad" in rec["exception"]["stack"]
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", rec["time"])
 
 
