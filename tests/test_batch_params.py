@@ -249,3 +249,20 @@ def test_steps_bind_to_a_function_named_like_the_users() -> None:
 
     assert bound == [(on_message.__qualname__, __name__)]
     assert json.loads(on_message(events.mqtt_batch(["a"]), None))["succeeded"] == 1
+
+
+def test_metrics_step_sees_every_record_of_the_invocation_also_from_worker_threads() -> None:
+    import io
+
+    from fcsdk.metrics import Metrics
+
+    out = io.StringIO()
+    metrics = Metrics(namespace="shop", stream=out)
+
+    @batch_handler(envelope=fc.envelopes.MQTT, concurrency=8, steps=[metrics.step()])
+    def handler(body: str) -> None:
+        metrics.add_metric("Processed", "Count", 1)
+
+    handler(events.mqtt_batch([str(i) for i in range(50)], poison_at=[]), None)
+    (line,) = [json.loads(x) for x in out.getvalue().splitlines()]  # one line per invocation
+    assert sum(s["__value__"] for s in line["samples"] if s["__name__"] == "Processed") == 50
