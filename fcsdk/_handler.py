@@ -348,6 +348,7 @@ def handler(
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
     steps: Sequence[Step] = (),
+    idempotency: Any = None,
     log_event: bool = False,
 ) -> HandlerDecorator: ...
 
@@ -361,6 +362,7 @@ def handler(
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
     steps: Sequence[Step] = (),
+    idempotency: Any = None,
     log_event: bool = False,
 ) -> Any:
     """Make a typed function into the plain ``handler(event, context)`` that FC calls.
@@ -377,6 +379,8 @@ def handler(
         steps: utilities run around each call, outermost first (idempotency, metrics,
             tracing; see :mod:`fcsdk.steps`): each gets the decoded event, the context and a
             ``proceed()`` returning the encoded body.
+        idempotency: an :class:`fcsdk.idempotency.Idempotency`: run once per key and replay
+            the stored body to repeats; sugar for appending it to ``steps`` (innermost).
         log_event: log the incoming event once per call at INFO on ``fc.logger``, with
             secret-looking fields masked (sugar for ``steps=[..., fc.logger.step(log_event=True)]``).
 
@@ -415,11 +419,13 @@ def handler(
         localns = dict(frame.f_locals) if frame.f_code.co_name != "<module>" else None
     except (AttributeError, ValueError):  # pragma: no cover - non-CPython
         localns = None
-
     if log_event:
         from .logging import logger as fc_logger
 
         steps = (*steps, fc_logger.step(log_event=True))
+    if idempotency is not None:  # innermost: it stores the body the handler's own encoder made
+        steps = (*steps, idempotency)  # (and log_event above still logs every repeat)
+
     if func is not None:
         return _build(func, model, response_model, envelope, include_input, localns, steps)
 

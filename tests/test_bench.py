@@ -19,6 +19,7 @@ def test_there_are_benchmarks() -> None:
         "events",
         "serve",
         "http_triggers",
+        "idempotency",
         "parameters",
         "observability",
         "batch",

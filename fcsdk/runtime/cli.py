@@ -34,6 +34,7 @@ import sys
 from typing import Any
 
 from .._runtimes import DEFAULT_RUNTIME, RUNTIMES
+from ._async_cmd import add_async_arguments
 from ._cmd import (
     EXIT_FUNCTION_ERROR,
     EXIT_USAGE,
@@ -109,6 +110,7 @@ def add_parser(subparsers: Any) -> None:
     inv.add_argument(
         "--no-initializer", action="store_true", help="do not run the module's @fc.initializer"
     )
+    add_async_arguments(inv)
     inv.set_defaults(func=run_invoke)
 
     srv = subparsers.add_parser(

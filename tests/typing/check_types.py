@@ -48,3 +48,22 @@ def checks() -> None:
 @fc.initializer
 def init(context: fc.Context) -> None:
     return None
+
+
+def idempotency_checks() -> None:
+    """Never called: idempotency keeps the handler's and the inner function's types."""
+    from fcsdk.idempotency import Idempotency, MemoryStore
+
+    idem = Idempotency(MemoryStore(), key="order_id")
+
+    @fc.handler(idempotency=idem)
+    def guarded(event: Order) -> str:
+        return event.order_id
+
+    @idem.function()
+    def charge(order: Order) -> int:
+        return 1
+
+    assert_type(guarded.__wrapped__(Order(order_id="a")), str)
+    assert_type(guarded(b"{}", None), Union[str, bytes])
+    assert_type(charge(Order(order_id="a")), int)
