@@ -8,8 +8,9 @@ per good record (in order; ``concurrency=N`` keeps the order within an ordering 
 then either raises :class:`BatchProcessingError` (FC retries the batch; nothing is lost) or,
 with ``on_failure=``, hands the failed records over and succeeds with a report.
 
-FC has no partial-batch response: a retried batch runs the records that succeeded again, so
-the function must be idempotent (see docs/notes/batch.md).
+FC has no partial-batch response: a retried batch runs the records that succeeded again,
+unless ``idempotency=`` (an :class:`fcsdk.idempotency.Idempotency`) makes each record's call
+run once per key (see docs/batch.md).
 
 Example:
     >>> import fcsdk as fc
