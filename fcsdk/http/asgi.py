@@ -111,6 +111,32 @@ class ASGIBridge:
             self._started = self.lifespan == "off"
             self._queue = None
 
+    async def startup(self) -> None:
+        """Run the lifespan startup on the running event loop, the one that will serve the
+        app's requests (an ASGI server's, as under ``fcsdk serve``); idempotent. Not
+        thread-safe: one caller (the server) drives it.
+
+        Raises:
+            LifespanError: the app reported ``lifespan.startup.failed`` or raised.
+        """
+        if not self._started:
+            await self._startup()
+            self._started = True
+
+    async def shutdown(self) -> None:
+        """Run the lifespan shutdown on the loop where :meth:`startup` ran; a no-op when startup
+        never ran.
+
+        Raises:
+            LifespanError: the app reported ``lifespan.shutdown.failed`` or raised.
+        """
+        if self._started and self._supported and self._queue is not None:
+            try:
+                await self._shutdown()
+            finally:
+                self._started = self.lifespan == "off"
+                self._queue = None
+
     async def _startup(self) -> None:
         import asyncio
 

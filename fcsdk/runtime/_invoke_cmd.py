@@ -157,9 +157,9 @@ def _max_memory_mb() -> Optional[float]:
 def run_invoke(args: argparse.Namespace) -> int:
     """``fcsdk invoke``: returns 0 on success, 1 on a function error, 2 on a usage error."""
     from ..credentials import Credentials
-    from ..lifecycle import find_hooks
     from ._async_cmd import check_async_arguments
     from .errors import HandlerLoadError, ImportModuleError, UserCodeError
+    from .hooks import module_hooks
     from .invoke import TimedOut, call_handler, error_body, run_timed, timeout_error
     from .loader import load_handler
     from .native import native_context, shape_of
@@ -218,8 +218,7 @@ def run_invoke(args: argparse.Namespace) -> int:
         func = load_handler(args.handler, code_dir)
         hook = load_handler(args.initializer, code_dir) if args.initializer else None
         if hook is None and not args.no_initializer:  # @fc.initializer in the module
-            module = sys.modules.get(getattr(func, "__module__", None) or "")
-            hook = find_hooks(module).get("initializer") if module is not None else None
+            hook = module_hooks(args.handler).get("initializer")  # named by the handler string
         return func, hook
 
     with _environ(env), _stdout_to_stderr() as out:
