@@ -217,7 +217,7 @@ def batch_handler(
         wrapper: Any = fc_handler(model=List[Any], include_input=include_input, steps=steps)(
             process
         )
-        spec = dataclasses.replace(wrapper.__fcsdk__, func=func, model=item, envelope=envelope)
+        spec = wrapper.__fcsdk__._replace(func=func, model=item, envelope=envelope)
         if idempotency is not None:
             from ._idempotent import idempotent_caller
 
