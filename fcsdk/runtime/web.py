@@ -149,6 +149,10 @@ class WebApp:
         if declared_size is not None and declared_size > limit:
             return await _too_large(send, limit, close=True)
         ctx = Context.from_headers(headers)
+        if b"x-fc-access-key-secret" in headers or b"x-fc-security-token" in headers:
+            # an app reads them from the headers, not from the Context: resolve them here so
+            # the request's log lines and errors are masked all the same
+            ctx.credentials  # noqa: B018
         response = _Response(send, self._warned)
         if declared_size is None and scope["method"] not in ("GET", "HEAD"):
             receive = _Limited(receive, response, limit)  # chunked: count as it comes
