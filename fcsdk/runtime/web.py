@@ -154,7 +154,9 @@ class WebApp:
             # the request's log lines and errors are masked all the same
             ctx.credentials  # noqa: B018
         response = _Response(send, self._warned)
-        if declared_size is None and scope["method"] not in ("GET", "HEAD"):
+        if declared_size is None and (
+            b"transfer-encoding" in headers or scope["method"] not in ("GET", "HEAD")
+        ):
             receive = _Limited(receive, response, limit)  # chunked: count as it comes
         timeout = self._timeout_for(ctx) if self._timeout_for is not None else None
         token = current_context.set(ctx)
