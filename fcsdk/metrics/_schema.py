@@ -123,7 +123,8 @@ def check_name(name: object, what: str) -> str:
 
 
 def check_unit(unit: Union[MetricUnit, str]) -> MetricUnit:
-    found = _UNITS.get(unit.value if isinstance(unit, MetricUnit) else unit)
+    key = unit.value if isinstance(unit, MetricUnit) else unit
+    found = _UNITS.get(key) if isinstance(key, str) else None  # a list is not a TypeError
     if found is None:
         raise MetricsError(
             f"unit {_show(unit)} is unknown: use a MetricUnit such as 'Count', 'Milliseconds', "

@@ -430,4 +430,6 @@ class TracingStep:
                 import asyncio
 
                 loop = asyncio.get_running_loop()
-                await loop.run_in_executor(None, tracer._export, batch.spans, call.context)
+                # In this invocation's context: its warnings carry its request id and are masked.
+                run = contextvars.copy_context().run
+                await loop.run_in_executor(None, run, tracer._export, batch.spans, call.context)

@@ -1,0 +1,109 @@
+"""Defects found in review of fcsdk.metrics / fcsdk.tracing / JSON logs (issue 13), each with the
+input that used to escape or lose data."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import socket
+
+import pytest
+
+import fcsdk as fc
+from fcsdk.metrics import Metrics, MetricsError
+
+
+def _read(buf: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in buf.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("unit", [["Count"], {"Count": 1}, None, b"Count", 60, {"Count"}])
+def test_a_unit_of_any_type_is_a_metrics_error_not_a_type_error(unit):
+    metrics = Metrics(namespace="shop", stream=io.StringIO())
+
+    @fc.handler
+    @metrics.log_metrics
+    def handler(event: bytes) -> str:
+        metrics.add_metric("Orders", unit, 1)
+        return "ok"
+
+    with pytest.raises(MetricsError, match="is unknown: use a MetricUnit"):
+        handler(b"", {"x-fc-request-id": "r-1"})
+
+
+def _cycle() -> dict:
+    d: dict = {}
+    d["self"] = d
+    return d
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), {"ratio": float("-inf")}, _cycle(), {(1, 2): "tuple key"}],
+    ids=["nan", "inf", "nested-inf", "cycle", "tuple-key"],
+)
+def test_metadata_json_cannot_hold_is_refused_at_the_call_and_the_line_survives(value, caplog):
+    """Before: add_metadata accepted it and the flush failed, losing EVERY metric of the
+    invocation (a warning, no line)."""
+    out = io.StringIO()
+    metrics = Metrics(namespace="shop", stream=out)
+    raised = []
+
+    @fc.handler
+    @metrics.log_metrics
+    def handler(event: bytes) -> str:
+        metrics.add_metric("Orders", "Count", 1)
+        try:
+            metrics.add_metadata("bad", value)
+        except MetricsError as exc:
+            raised.append(str(exc))
+        metrics.add_metadata("order_id", "o-1")
+        return "ok"
+
+    with caplog.at_level(logging.WARNING, logger="fcsdk.metrics"):
+        assert handler(b"", {"x-fc-request-id": "r-1"}) == "ok"
+    assert len(raised) == 1 and "metadata 'bad' cannot be written as JSON" in raised[0]
+    (line,) = _read(out)
+    assert line["metrics"]["Orders"]["values"] == [1.0]
+    assert line["metadata"] == {"order_id": "o-1"}
+    assert "could not write" not in caplog.text
+
+
+def _dead_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_async_export_warning_carries_the_invocation_request_id():
+    """The export of an async handler's spans runs on an executor thread: its warning (a dead
+    collector) must still be the invocation's line (request id), like the sync path's."""
+    pytest.importorskip("opentelemetry.sdk")
+    from fcsdk.tracing import Tracer
+
+    tracer = Tracer(service="shop", endpoint=f"http://127.0.0.1:{_dead_port()}/v1/traces")
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep()
+    keep.addFilter(fc.logging.RequestIdFilter())
+    log = logging.getLogger("fcsdk.tracing")
+    log.addHandler(keep)
+    try:
+
+        @fc.handler
+        @tracer.capture_handler
+        async def handler(event: bytes) -> str:
+            return "ok"
+
+        assert handler(b"", {"x-fc-request-id": "r-async-1"}) == "ok"
+    finally:
+        log.removeHandler(keep)
+    (record,) = [r for r in records if "spans not exported" in r.getMessage()]
+    assert record.request_id == "r-async-1"
