@@ -96,6 +96,9 @@ class ACSProvider(BaseProvider):
         credentials: Optional[Credentials] = None,
     ) -> None:
         super().__init__(max_age=max_age, credentials=credentials)
+        for what, given in (("endpoint", endpoint), ("region", region), ("ca", ca)):
+            if given is not None and not isinstance(given, str):
+                raise ConfigurationError(f"{what}= must be a str, got {type(given).__name__}")
         proto = str(protocol).lower()
         if endpoint and "://" in endpoint:
             proto, _, endpoint = endpoint.partition("://")

@@ -80,6 +80,19 @@ def _check_name(name: Any, what: str) -> str:
     return name
 
 
+def _check_credentials(value: Any, where: str) -> Any:
+    """``value`` if it is None or an :class:`fcsdk.Credentials`, else ConfigurationError (a str
+    or dict would fail much later, inside the SDK, as an AttributeError)."""
+    from ..credentials import Credentials
+
+    if value is None or isinstance(value, Credentials):
+        return value
+    raise ConfigurationError(
+        f"{where} must be an fc.Credentials (e.g. fc.Credentials.from_env() or "
+        f"context.credentials), got {type(value).__name__}"
+    )
+
+
 def _auth_refused(exc: BaseException) -> bool:
     code = getattr(exc, "service_code", None) or ""
     return isinstance(exc, ParameterFetchError) and code.startswith(_AUTH_CODES)
@@ -103,7 +116,7 @@ class ProviderCore:
         self, *, max_age: float = DEFAULT_MAX_AGE, credentials: Optional[Credentials] = None
     ) -> None:
         self.max_age = _check_max_age(max_age)
-        self.credentials = credentials
+        self.credentials = _check_credentials(credentials, "credentials=")
         self._cache: dict[Hashable, _Entry] = {}
         self._inflight: dict[Hashable, tuple[Future[_Entry], Optional[Credentials]]] = {}
         self._lock = threading.Lock()
@@ -155,7 +168,7 @@ class ProviderCore:
     def _credentials_for(self, explicit: Optional[Credentials]) -> Optional[Credentials]:
         if not self.needs_credentials:
             return None
-        creds = explicit or self.credentials
+        creds = _check_credentials(explicit, "credentials=") or self.credentials
         if creds is not None:
             return creds
         from ..logging import current_context

@@ -1,0 +1,71 @@
+"""Defects found in review of fcsdk.parameters (issue 14): bad input that escaped as a raw
+RecursionError / AttributeError / TypeError instead of an fc.FCError naming the setting."""
+
+from __future__ import annotations
+
+import pytest
+
+import fcsdk as fc
+from fcsdk.parameters import (
+    EnvironmentParameters,
+    KMSSecrets,
+    OOSParameters,
+    ParameterValidationError,
+)
+
+SECRET_TEXT = "s3cr3t-value-never-shown"
+
+
+@pytest.mark.parametrize("depth", [10_000, 200_000])
+def test_deeply_nested_json_is_a_validation_error_without_the_value(depth):
+    value = "[" * depth + f'"{SECRET_TEXT}"' + "]" * depth
+    env = EnvironmentParameters(environ={"DEEP": value})
+    with pytest.raises(ParameterValidationError, match="nested too deeply") as info:
+        env.get("DEEP", transform="json")
+    err = info.value
+    assert isinstance(err, fc.FCError) and err.name == "DEEP"
+    assert SECRET_TEXT not in str(err) and SECRET_TEXT not in repr(err)
+    assert err.__cause__ is None and err.__context__ is None  # json's error holds the input
+
+
+def test_deeply_nested_json_from_get_many_too():
+    env = EnvironmentParameters(environ={"DEEP_A": '{"a": ' * 50_000})
+    with pytest.raises(ParameterValidationError, match="nested too deeply"):
+        env.get_many("DEEP_", transform="json")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: KMSSecrets(region="cn-hangzhou", credentials="LTAI:secret"),
+        lambda: OOSParameters(region="cn-hangzhou", credentials={"access_key_id": "a"}),
+        lambda: EnvironmentParameters(credentials=("a", "b")),
+        lambda: KMSSecrets(region="cn-hangzhou").get("db", credentials="LTAI:secret"),
+    ],
+)
+def test_credentials_that_are_not_credentials_are_refused_early(make):
+    with pytest.raises(fc.ConfigurationError, match=r"credentials= must be an fc.Credentials"):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda: KMSSecrets(endpoint=8080), "endpoint="),
+        (lambda: OOSParameters(region=5), "region="),
+        (lambda: KMSSecrets(ca=b"pem"), "ca="),
+        (lambda: KMSSecrets(instance_id=123), "instance_id="),
+        (lambda: EnvironmentParameters(environ=["A=1"]), "environ="),
+        (lambda: EnvironmentParameters(prefix=None), "prefix="),
+    ],
+)
+def test_settings_of_the_wrong_type_are_configuration_errors(make, what):
+    with pytest.raises(fc.ConfigurationError, match=what):
+        make()
+
+
+def test_real_credentials_still_accepted():
+    creds = fc.Credentials("LTAIexample", "example-secret-1", "example-token-1")
+    assert KMSSecrets(region="cn-hangzhou", credentials=creds).credentials is creds
+    env = EnvironmentParameters(environ={"A": "1"})
+    assert env.get("A", credentials=creds) == "1"
