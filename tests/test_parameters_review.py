@@ -69,3 +69,39 @@ def test_real_credentials_still_accepted():
     assert KMSSecrets(region="cn-hangzhou", credentials=creds).credentials is creds
     env = EnvironmentParameters(environ={"A": "1"})
     assert env.get("A", credentials=creds) == "1"
+
+
+KEY = fc.Credentials("STS.review-key", "review-secret-1", "review-token-1")
+
+
+def test_a_refused_connection_says_why_and_what_to_check():
+    from fcsdk.parameters import ParameterFetchError
+    from tests.acs_server import ACSServer
+
+    server = ACSServer()  # bound, never started, then closed: nothing listens
+    endpoint = server.endpoint
+    server._server.server_close()
+    secrets = KMSSecrets(endpoint=endpoint, protocol="http", max_attempts=1)
+    with pytest.raises(ParameterFetchError) as info:
+        secrets.get("db-password", credentials=KEY)
+    text = str(info.value)
+    assert info.value.service_code == "ConnectionError"
+    # the socket's reason, not 200 characters of urllib3's wrapper cut mid-word
+    assert "Connection refused" in text or "[Errno" in text
+    assert "Max retries exceeded" not in text and "{'message'" not in text
+    assert "check the region or endpoint" in text and "throttling" not in text
+    assert KEY.access_key_secret not in text and KEY.security_token not in text
+
+
+def test_a_silent_server_still_says_timed_out():
+    from fcsdk.parameters import ParameterFetchError
+    from tests.acs_server import ACSServer
+
+    with ACSServer() as server:
+        server.add_key(KEY.access_key_id, KEY.access_key_secret, KEY.security_token)
+        server.state.hang = True
+        secrets = KMSSecrets(endpoint=server.endpoint, protocol="http", timeout=0.3, max_attempts=1)
+        with pytest.raises(ParameterFetchError) as info:
+            secrets.get("db-password", credentials=KEY)
+    assert info.value.service_code == "Timeout"
+    assert "timed out" in str(info.value) and "No answer within 0.3 s" in str(info.value)
