@@ -107,3 +107,48 @@ def test_async_export_warning_carries_the_invocation_request_id():
         log.removeHandler(keep)
     (record,) = [r for r in records if "spans not exported" in r.getMessage()]
     assert record.request_id == "r-async-1"
+
+
+def test_async_export_within_the_bound_when_the_loops_executor_is_busy(caplog):
+    """The async path exported on the shared loop's default executor: with its workers busy
+    (other invocations' ``aget`` to a slow KMS, ``asyncio.to_thread``...) the export queued
+    behind them and the invocation waited far past ``timeout``."""
+    pytest.importorskip("opentelemetry.sdk")
+    import asyncio
+    import threading
+    import time
+
+    from fcsdk import _aio
+    from fcsdk.tracing import Tracer
+    from tests.otlp_server import OTLPReceiver
+
+    loop = _aio.get_loop()
+    release = threading.Event()
+
+    async def occupy_every_worker() -> int:
+        probe = loop.run_in_executor(None, int)
+        await probe  # the default executor exists now
+        workers = loop._default_executor._max_workers  # type: ignore[attr-defined]
+        for _ in range(workers):
+            loop.run_in_executor(None, release.wait, 10)
+        await asyncio.sleep(0.05)
+        return workers
+
+    with OTLPReceiver(mode="silent") as rx:
+        tracer = Tracer(service="shop", endpoint=rx.endpoint, timeout=0.3)
+
+        @fc.handler
+        @tracer.capture_handler
+        async def handler(event: bytes) -> str:
+            return "ok"
+
+        try:
+            _aio.run(occupy_every_worker())
+            start = time.monotonic()
+            with caplog.at_level(logging.WARNING, logger="fcsdk.tracing"):
+                assert handler(b"", {"x-fc-request-id": "r-busy"}) == "ok"
+            elapsed = time.monotonic() - start
+        finally:
+            release.set()
+    assert elapsed < 0.3 + 0.5, elapsed
+    assert "spans not exported" in caplog.text

@@ -105,3 +105,36 @@ def test_a_silent_server_still_says_timed_out():
             secrets.get("db-password", credentials=KEY)
     assert info.value.service_code == "Timeout"
     assert "timed out" in str(info.value) and "No answer within 0.3 s" in str(info.value)
+
+
+def test_aget_is_not_queued_behind_a_busy_default_executor():
+    """``aget`` ran its fetch on the loop's default executor: with its few workers busy (other
+    invocations' blocking work), the fetch waited for them, past every documented bound."""
+    import asyncio
+    import threading
+    import time
+
+    from tests.acs_server import ACSServer
+
+    release = threading.Event()
+
+    async def main(endpoint: str) -> tuple[str, float]:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, int)  # the default executor exists now
+        for _ in range(loop._default_executor._max_workers):  # type: ignore[attr-defined]
+            loop.run_in_executor(None, release.wait, 10)
+        await asyncio.sleep(0.05)
+        secrets = KMSSecrets(endpoint=endpoint, protocol="http", timeout=1.0)
+        start = time.monotonic()
+        try:
+            value = await secrets.aget("db-password", credentials=KEY)
+        finally:
+            release.set()
+        return value, time.monotonic() - start
+
+    with ACSServer() as server:
+        server.add_key(KEY.access_key_id, KEY.access_key_secret, KEY.security_token)
+        server.secrets["db-password"] = ("hunter2-review", "text")
+        value, elapsed = asyncio.run(main(server.endpoint))
+    assert value == "hunter2-review"
+    assert elapsed < 2.0, elapsed

@@ -303,11 +303,17 @@ class ProviderCore:
             if entry is not None:
                 return entry
             if lead:
-                # The fetch settles the future in a worker thread: a cancelled task does not
-                # strand the followers, and the event loop is never blocked by the request.
+                # The fetch settles the future in a thread of its own: a cancelled task does not
+                # strand the followers, the event loop is never blocked by the request, and the
+                # fetch never queues behind the loop's default executor (a few workers that
+                # other invocations' blocking work may hold far past the fetch's own bounds).
                 ctx = contextvars.copy_context()
-                loop = asyncio.get_running_loop()
-                loop.run_in_executor(None, ctx.run, self._complete, key, fut, fetch, creds)
+                threading.Thread(
+                    target=ctx.run,
+                    args=(self._complete, key, fut, fetch, creds),
+                    name="fcsdk-parameters-fetch",
+                    daemon=True,
+                ).start()
             try:
                 return await asyncio.wrap_future(fut)
             except BaseException as exc:
