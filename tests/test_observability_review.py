@@ -152,3 +152,31 @@ def test_async_export_within_the_bound_when_the_loops_executor_is_busy(caplog):
             release.set()
     assert elapsed < 0.3 + 0.5, elapsed
     assert "spans not exported" in caplog.text
+
+
+def _strict(text: str) -> dict:
+    def refuse(token: str) -> None:
+        raise AssertionError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_log_lines_are_strict_json_even_with_nan_values(monkeypatch):
+    """SLS indexes each line as JSON (RFC 8259): ``NaN``/``Infinity`` tokens made the whole
+    line unparsable."""
+    out = io.StringIO()
+    log = logging.getLogger("review.jsonlog")
+    log.propagate = False
+    fc.logging.setup("json", stream=out, target=log, keep_runtime=False)
+
+    @fc.handler
+    def handler(event: bytes) -> str:
+        fc.logger.append_keys(score=float("inf"))
+        log.info("ratio", extra={"ratio": float("nan"), "deep": {"x": [float("-inf"), 2.5]}})
+        return "ok"
+
+    handler(b"", {"x-fc-request-id": "r-nan"})
+    (line,) = [_strict(text) for text in out.getvalue().splitlines()]
+    assert line["ratio"] == "NaN" and line["score"] == "Infinity"
+    assert line["deep"] == {"x": ["-Infinity", 2.5]}
+    assert line["request_id"] == "r-nan"
