@@ -80,12 +80,12 @@ def _check_name(name: Any, what: str) -> str:
     return name
 
 
-def _check_credentials(value: Any, where: str) -> Any:
+def _check_credentials(value: Any, where: str) -> Optional[Credentials]:
     """``value`` if it is None or an :class:`fcsdk.Credentials`, else ConfigurationError (a str
     or dict would fail much later, inside the SDK, as an AttributeError)."""
-    from ..credentials import Credentials
+    from ..credentials import Credentials as _Credentials
 
-    if value is None or isinstance(value, Credentials):
+    if value is None or isinstance(value, _Credentials):
         return value
     raise ConfigurationError(
         f"{where} must be an fc.Credentials (e.g. fc.Credentials.from_env() or "

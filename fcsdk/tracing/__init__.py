@@ -446,6 +446,7 @@ async def _export_off_loop(tracer: Tracer, spans: list[ReadableSpan], ctx: Conte
     (other invocations' ``aget``, ``asyncio.to_thread``) the export would queue past
     ``timeout``; the deadline is fixed before the hand-over, so the wait is bounded by it."""
     import asyncio
+    import contextlib
     import threading
 
     loop = asyncio.get_running_loop()
@@ -457,10 +458,8 @@ async def _export_off_loop(tracer: Tracer, spans: list[ReadableSpan], ctx: Conte
         try:
             run(tracer._export, spans, ctx, deadline)
         finally:
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
                 loop.call_soon_threadsafe(_settle, done)
-            except RuntimeError:  # the loop closed meanwhile: nobody is waiting
-                pass
 
     threading.Thread(target=work, name="fcsdk-tracing-export", daemon=True).start()
     await done
