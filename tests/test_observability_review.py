@@ -180,3 +180,51 @@ def test_json_log_lines_are_strict_json_even_with_nan_values(monkeypatch):
     assert line["ratio"] == "NaN" and line["score"] == "Infinity"
     assert line["deep"] == {"x": ["-Infinity", 2.5]}
     assert line["request_id"] == "r-nan"
+
+
+def test_https_exports_build_the_tls_context_once_per_process(monkeypatch, caplog):
+    """Each export to an https collector built ``ssl.create_default_context()`` (reads the CA
+    bundle: ~20 ms) out of the invocation's 2 s bound."""
+    pytest.importorskip("opentelemetry.sdk")
+    import ssl
+    import threading
+
+    from fcsdk.tracing import Tracer
+
+    calls = []
+    real = ssl.create_default_context
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+
+    def refuse_tls() -> None:  # accepts, then closes: the handshake fails at once
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.close()
+
+    threading.Thread(target=refuse_tls, daemon=True).start()
+    try:
+        tracer = Tracer(service="shop", endpoint=f"https://127.0.0.1:{port}/v1/traces")
+
+        @fc.handler
+        @tracer.capture_handler
+        def handler(event: bytes) -> str:
+            return "ok"
+
+        with caplog.at_level(logging.WARNING, logger="fcsdk.tracing"):
+            for i in range(3):
+                assert handler(b"", {"x-fc-request-id": f"r-tls-{i}"}) == "ok"
+    finally:
+        listener.close()
+    assert caplog.text.count("spans not exported") == 3  # the export was tried each time
+    assert len(calls) <= 1
