@@ -9,9 +9,15 @@ For a 3-field event and a 100-item event, prints microseconds per call and the r
 - the fcsdk-decorated handler, called as FC calls it: ``handler(event_bytes, native_context)``
   with a shape-A native context; the handler returns a short ``str`` (passed through as is);
 - AWS Lambda Powertools' ``event_parser`` when installed (``pip install -e '.[bench]'``). It
-  needs ``str``, not bytes, so its figure includes ``event.decode()``.
+  needs ``str``, not bytes, so its figure includes ``event.decode()``;
+- the same fields as ``msgspec.Struct`` types: a bare cached ``msgspec.json.Decoder``, and the
+  fcsdk handler with the Struct as its model (``pip install -e '.[msgspec]'``).
 
-Run: ``python bench/overhead.py`` (about 20 s).
+Candidates run interleaved, round after round, timed in CPU time (``time.thread_time``: other
+processes on a shared machine do not count); each ratio is the median of the ratios measured
+within one round, so that what load remains cancels out.
+
+Run: ``python bench/overhead.py`` (about 20 s; ``--rounds N``).
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import argparse
 import json
 import statistics
 import sys
+import time
 import timeit
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -50,6 +57,30 @@ class Large(BaseModel):
     items: list[Item]
 
 
+try:
+    import msgspec
+
+    HAVE_MSGSPEC = True
+except ImportError:  # the msgspec rows are skipped
+    HAVE_MSGSPEC = False
+if HAVE_MSGSPEC:
+
+    class ItemS(msgspec.Struct):
+        sku: str
+        qty: int
+        price: float
+        tags: List[str]
+
+    class SmallS(msgspec.Struct):
+        order_id: str
+        qty: int
+        price: float
+
+    class LargeS(msgspec.Struct):
+        customer: str
+        items: List[ItemS]
+
+
 SMALL = json.dumps({"order_id": "o-1", "qty": 2, "price": 9.5}).encode()
 LARGE = json.dumps(
     {
@@ -61,10 +92,22 @@ LARGE = json.dumps(
 ).encode()
 
 
-def measure(fn: Callable[[], Any], number: int) -> float:
-    """Median of 7 repeats, in microseconds per call."""
-    runs = timeit.repeat(fn, number=number, repeat=7)
-    return statistics.median(runs) / number * 1e6
+def measure_all(
+    fns: dict[str, Callable[[], Any]], number: int, rounds: int, base: str
+) -> dict[str, tuple[float, float]]:
+    """Per candidate: the median microseconds per call and the median of its ratio to ``base``
+    measured in the same round. Rounds interleave the candidates (A B C ... A B C ...), so a
+    change of machine load hits all alike, and the paired ratio cancels most of it."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            timer = timeit.Timer(fn, timer=time.thread_time)  # CPU time: steady under load
+            times[name].append(timer.timeit(number=number) / number * 1e6)
+    out = {}
+    for name, values in times.items():
+        ratios = [v / b for v, b in zip(values, times[base])]
+        out[name] = (statistics.median(values), statistics.median(ratios))
+    return out
 
 
 def candidates(model: type[BaseModel], event: bytes) -> dict[str, Callable[[], Any]]:
@@ -92,23 +135,46 @@ def candidates(model: type[BaseModel], event: bytes) -> dict[str, Callable[[], A
             return "ok"
 
         out["powertools event_parser (str)"] = lambda: pt_handler(event.decode(), native)
+    out.update(msgspec_candidates(model, event, native))
     return out
 
 
+def msgspec_candidates(model: Any, event: bytes, native: Any) -> dict[str, Callable[[], Any]]:
+    """The same event decoded into msgspec Structs: bare, and through ``@fc.handler``."""
+    if not HAVE_MSGSPEC:
+        print("  (msgspec not installed: pip install -e '.[msgspec]')")
+        return {}
+    struct = SmallS if model is Small else LargeS
+    decode = msgspec.json.Decoder(struct).decode
+
+    @fc.handler(model=struct)
+    def handler(event: Any, context: fc.Context) -> str:
+        return "ok"
+
+    return {
+        "msgspec Decoder (bare)": lambda: decode(event),
+        "fcsdk @handler, msgspec Struct": lambda: handler(event, native),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (15)")
+    rounds = parser.parse_args(argv).rounds
     import pydantic
 
     print(f"Python {sys.version.split()[0]}, pydantic {pydantic.VERSION}, fcsdk {fc.__version__}")
+    print("median CPU µs per call; ratio: median of the per-round ratios to bare")
     for title, model, event, number in (
-        ("3-field event", Small, SMALL, 20000),
-        ("100-item event", Large, LARGE, 500),
+        ("3-field event", Small, SMALL, 10000),
+        ("100-item event", Large, LARGE, 200),
     ):
         print(f"\n{title} ({len(event)} bytes)")
-        results = {name: measure(fn, number) for name, fn in candidates(model, event).items()}
-        base = results["model_validate_json (bare)"]
-        for name, us in results.items():
-            print(f"  {name:32s} {us:9.2f} µs   {us / base:5.2f}x bare")
+        results = measure_all(
+            candidates(model, event), number, rounds, "model_validate_json (bare)"
+        )
+        for name, (us, ratio) in results.items():
+            print(f"  {name:32s} {us:9.2f} µs   {ratio:5.2f}x bare")
 
 
 if __name__ == "__main__":

@@ -11,17 +11,18 @@ Example:
     >>> handler(b'{"order_id": "a-1"}', None)
     'a-1'
 
-``import fcsdk`` stays cheap: trigger models (``fc.events``), envelopes, the HTTP layer, the
-runtime and the testing kit are imported on first attribute access.
+``import fcsdk`` stays cheap (cold starts are paid on every new FC instance): trigger models
+(``fc.events``), envelopes, the HTTP layer, the runtime, the testing kit, ``fc.logger`` (the
+standard library's :mod:`logging`) and the context's dataclasses are imported on first
+attribute access. ``tests/test_import_cost.py`` holds the list of what it may import.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._handler import FCHandler, handler
-from .context import Context, FunctionMeta, ServiceMeta, Tracing
+from .context import Context
 from .credentials import Credentials
 from .errors import (
     ConfigurationError,
@@ -35,12 +36,16 @@ from .errors import (
     ResponseError,
     ResponseValidationError,
 )
-from .logging import logger
 
 if TYPE_CHECKING:  # the lazily imported names, typed for mypy and pyright
+    from . import logging as logging
+    from ._meta import FunctionMeta as FunctionMeta
+    from ._meta import ServiceMeta as ServiceMeta
+    from ._meta import Tracing as Tracing
     from .lifecycle import initializer as initializer
     from .lifecycle import pre_freeze as pre_freeze
     from .lifecycle import pre_stop as pre_stop
+    from .logging import logger as logger
 
 __version__ = "0.1.0"
 
@@ -54,6 +59,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "initializer": ("fcsdk.lifecycle", "initializer"),
     "pre_stop": ("fcsdk.lifecycle", "pre_stop"),
     "pre_freeze": ("fcsdk.lifecycle", "pre_freeze"),
+    "logging": ("fcsdk.logging", None),  # fcsdk.logging, which imports the standard library's
+    "logger": ("fcsdk.logging", "logger"),
+    "FunctionMeta": ("fcsdk._meta", "FunctionMeta"),
+    "ServiceMeta": ("fcsdk._meta", "ServiceMeta"),
+    "Tracing": ("fcsdk._meta", "Tracing"),
 }
 
 __all__ = [
@@ -84,6 +94,8 @@ def __getattr__(name: str) -> Any:
         module_name, attr = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'fcsdk' has no attribute {name!r}") from None
+    import importlib  # not at import time: a fresh interpreter may not have loaded it yet
+
     module = importlib.import_module(module_name)
     value = module if attr is None else getattr(module, attr)
     globals()[name] = value

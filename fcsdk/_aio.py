@@ -99,6 +99,23 @@ def keep(task: asyncio.Task[Any]) -> None:
     task.add_done_callback(kept.discard)
 
 
+class _Escaped(Exception):
+    """Carries a ``SystemExit``/``KeyboardInterrupt`` out of a task: raised as they are, they
+    would stop the shared loop's thread before the caller is told, and the caller would wait
+    forever."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__()
+        self.exc = exc
+
+
+async def _guard(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return await coro
+    except (SystemExit, KeyboardInterrupt) as exc:
+        raise _Escaped(exc) from None
+
+
 class _Call:
     """One coroutine handed to the loop thread; ``wait()`` blocks until its task is done."""
 
@@ -114,8 +131,11 @@ class _Call:
     def start(self) -> None:  # on the loop thread, in a copy of the caller's context
         import asyncio
 
+        coro = self.coro
         try:
-            self.task = task = asyncio.get_running_loop().create_task(self.coro)
+            if asyncio.iscoroutine(coro):
+                coro = _guard(coro)
+            self.task = task = asyncio.get_running_loop().create_task(coro)
         except BaseException as exc:  # not a coroutine: raise it in the caller, do not hang
             self.error = exc
             self.done.release()
@@ -160,5 +180,10 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         import concurrent.futures
 
         raise concurrent.futures.CancelledError()
-    result: T = task.result()
-    return result
+    try:
+        result: T = task.result()
+    except _Escaped as escaped:
+        exc = escaped.exc
+    else:
+        return result
+    raise exc  # sys.exit() in an async handler: reported by the runtime like a sync one

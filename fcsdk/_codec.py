@@ -12,9 +12,10 @@ Extension points (used by :mod:`fcsdk.events` and :mod:`fcsdk.envelopes`, open t
 
 from __future__ import annotations
 
-import json
+import sys
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
+from . import _limits
 from ._fcbody import fc_default
 from .errors import (
     ConfigurationError,
@@ -114,13 +115,15 @@ def as_bytes(event: Any) -> bytes:
         return event.encode("utf-8", "surrogatepass")
     if event is None:
         return b""
+    import json
+
     try:
         return json.dumps(event, ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise EventDecodeError(
             f"event of type {type(event).__name__} cannot be turned into bytes: pass bytes, "
-            "str, or JSON-compatible dict/list"
-        ) from exc
+            "str, or JSON-compatible dict/list (acyclic, not too deep)"
+        ) from (None if isinstance(exc, RecursionError) else exc)
 
 
 def as_text(event: Any) -> str:
@@ -144,6 +147,8 @@ def as_text(event: Any) -> str:
 
 def _json_error(exc: ValidationError) -> Optional[str]:
     """pydantic's message when ``exc`` is a JSON syntax error at the root, else None."""
+    if exc.error_count() != 1:  # counted without building the errors
+        return None
     errs = exc.errors(include_url=False, include_input=False, include_context=False)
     if len(errs) == 1 and errs[0]["type"] == "json_invalid" and not errs[0]["loc"]:
         return str(errs[0]["msg"])
@@ -193,15 +198,22 @@ def validate_bytes(
     """
     check_finite(data, title, prefix)
     try:
-        return adapter.validate_json(data)
+        return _limits.validate_json(adapter, data)
     except Exception as exc:
+        note = _FAIL_FAST_NOTE if _limits.fail_fast_used(adapter, data) else ""
         raise decode_failure(
-            exc, data, title, include_input=include_input, prefix=prefix
+            exc, data, title, include_input=include_input, prefix=prefix, note=note
         ) from _cause(exc)
 
 
+_FAIL_FAST_NOTE = (
+    f" (the event is over {_limits.FULL_REPORT_BYTES // 1024} KiB: validation stopped at the "
+    "first invalid item of each list)"
+)
+
+
 def _cause(exc: BaseException) -> Optional[BaseException]:
-    return None if isinstance(exc, RecursionError) else exc
+    return None if isinstance(exc, (RecursionError, MemoryError)) else exc
 
 
 def decode_failure(
@@ -211,8 +223,12 @@ def decode_failure(
     *,
     include_input: bool = False,
     prefix: Union[str, tuple[Any, ...]] = "",
+    note: str = "",
 ) -> BaseException:
     """The fcsdk error for ``exc``, raised by ``validate_json(data)``; validation is not run again.
+
+    A ``MemoryError`` (an event too large for the instance's memory) is an
+    :class:`EventDecodeError`; ``note`` follows the title in validation messages.
 
     Exceptions that are not pydantic's or the parser's (a bug in a user's validator, say) are
     returned unchanged, to be re-raised as they are.
@@ -234,15 +250,25 @@ def decode_failure(
         msg = _json_error(exc)
         if msg is None:
             return EventValidationError.from_pydantic(
-                exc, title, include_input=include_input, prefix=prefix
+                exc, title, include_input=include_input, prefix=prefix, note=note
             )
         err = _decode_error(data, msg, title)
         return type(err)(f"{_prefix_text(prefix)}: {err.message}") if prefix else err
     if isinstance(exc, RecursionError):
         return EventDecodeError(f"event JSON is nested too deeply for {title}")
+    if isinstance(exc, MemoryError):
+        return _out_of_memory(data, title)
     if isinstance(exc, (ValueError, TypeError, OverflowError)):
         return EventDecodeError(f"event could not be decoded as {title}: {type(exc).__name__}")
     return exc
+
+
+def _out_of_memory(data: Any, title: str) -> EventDecodeError:
+    size = f" ({len(data)} bytes)" if isinstance(data, (bytes, str)) else ""
+    return EventDecodeError(
+        f"event{size} is too large to decode as {title} in this instance's memory: send a "
+        "smaller event, or give the function more memory"
+    )
 
 
 class _NonFinite:
@@ -290,6 +316,8 @@ def check_finite(
             return
     elif "NaN" not in data and "Infinity" not in data:
         return
+    import json
+
     try:
         parsed = json.loads(data, parse_constant=_NonFinite)
     except (ValueError, RecursionError):  # not JSON at all: validation reports that
@@ -325,14 +353,21 @@ def validate_object(
     """
     from pydantic import ValidationError
 
+    if not prefix:  # a whole event: JSON-shaped, finite, acyclic, bounded in depth
+        _limits.check_decoded(obj, title)
     try:
-        return adapter.validate_python(obj)
-    except ValidationError as exc:
+        return _limits.validate_python(adapter, obj)
+    except (ValidationError, _limits._Narrowed) as exc:
         raise EventValidationError.from_pydantic(
-            exc, title, include_input=include_input, prefix=prefix
-        ) from exc
+            exc,  # type: ignore[arg-type]
+            title,
+            include_input=include_input,
+            prefix=prefix,
+        ) from (exc.exc if isinstance(exc, _limits._Narrowed) else exc)
     except RecursionError:
         raise EventDecodeError(f"event is nested too deeply for {title}") from None
+    except MemoryError:
+        raise _out_of_memory(obj, title) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise EventDecodeError(
             f"event could not be validated as {title}: {type(exc).__name__}"
@@ -382,9 +417,13 @@ def make_decoder(
     custom = getattr(model, "__fcsdk_decoder__", None)
     if custom is not None:
         return custom(include_input=include_input)  # type: ignore[no-any-return]
+    if uses_msgspec(model):
+        from ._msgspec import make_decoder as msgspec_decoder
+
+        return msgspec_decoder(model, include_input=include_input)
     adapter = build_adapter(model)
     title = type_title(model)
-    validate_json = adapter.validate_json
+    validate_json = _direct_validate_json(adapter)
     bytes_like = (bytearray, memoryview)
 
     def decode(event: Any) -> Any:
@@ -401,13 +440,48 @@ def make_decoder(
         """For the wrapper's fast path: classify a failed ``validate_json(event)``."""
         return decode_failure(exc, event, title, include_input=include_input)
 
-    # The wrapper's fast path (see fcsdk._handler): validate_json straight on FC's bytes, with
-    # the NaN/Infinity check only where the model can hold a float (elsewhere pydantic rejects
+    # The wrapper's fast path (see fcsdk._handler): validate_json straight on FC's bytes up to
+    # fast_max bytes (larger events take decode(), which validates them fail-fast), with the
+    # NaN/Infinity check only where the model can hold a float (elsewhere pydantic rejects
     # those tokens itself, with the field's path).
+    decode.fast_max = _limits.FULL_REPORT_BYTES  # type: ignore[attr-defined]
     decode.fast_json = validate_json  # type: ignore[attr-defined]
     decode.finite_check = _may_hold_float(adapter)  # type: ignore[attr-defined]
     decode.fail = fail  # type: ignore[attr-defined]
     return decode
+
+
+def _direct_validate_json(adapter: TypeAdapter[Any]) -> Callable[[Any], Any]:
+    """``adapter.validate_json`` without its Python layer: the built core validator's own
+    method (the layer only forwards its defaults), a third of the fixed cost per call.
+
+    Example:
+        >>> from pydantic import TypeAdapter
+        >>> _direct_validate_json(TypeAdapter(list[int]))(b"[1]")
+        [1]
+    """
+    from pydantic_core import SchemaValidator
+
+    validator = getattr(adapter, "validator", None)
+    if isinstance(validator, SchemaValidator):
+        return validator.validate_json
+    return adapter.validate_json  # not built yet (deferred), or wrapped by a pydantic plugin
+
+
+def uses_msgspec(tp: Any) -> bool:
+    """Whether ``tp`` involves a ``msgspec.Struct``: then :mod:`fcsdk._msgspec` decodes and
+    encodes it, and pydantic is not imported. msgspec itself is not imported to find out: no
+    Struct exists before it is.
+
+    Example:
+        >>> uses_msgspec(dict[str, int])
+        False
+    """
+    if "msgspec" not in sys.modules:
+        return False
+    from ._msgspec import involves_struct
+
+    return involves_struct(tp)
 
 
 def _may_hold_float(adapter: TypeAdapter[Any]) -> bool:
@@ -457,6 +531,10 @@ def pydantic_jsonable(obj: Any) -> Any:
         >>> pydantic_jsonable({1, 2}), pydantic_jsonable(uuid.UUID(int=1))[-4:]
         ([1, 2], '0001')
     """
+    if hasattr(type(obj), "__struct_fields__"):  # a msgspec.Struct: msgspec knows it
+        from ._msgspec import _builtins
+
+        return _builtins(obj)
     from pydantic_core import PydanticSerializationError, to_jsonable_python
 
     try:
@@ -482,6 +560,8 @@ def fc_json_dumps(value: Any) -> str:
             "b": 1.5
         }
     """
+    import json  # here, not at the top: `import fcsdk` stays cheap (cold start)
+
     return json.dumps(value, indent=4, sort_keys=True, default=_fc_default)
 
 
@@ -532,6 +612,10 @@ def encode_result(value: Any) -> Body:
         return str.__str__(value)
     if isinstance(value, bytes):
         return bytes(value)
+    if hasattr(tp, "__struct_fields__") and not hasattr(value, "to_json"):  # a msgspec.Struct
+        from ._msgspec import encode_struct
+
+        return encode_struct(value)
     if (
         hasattr(tp, "__pydantic_serializer__") or hasattr(tp, "__dataclass_fields__")
     ) and not hasattr(value, "to_json"):  # FC would call to_json(): so does fcsdk
@@ -555,14 +639,26 @@ def encode_result(value: Any) -> Body:
         ) from exc
 
 
-def make_encoder(response_model: Any = None, *, include_input: bool = False) -> Encoder:
+def make_encoder(
+    response_model: Any = None, *, include_input: bool = False, msgspec: bool = False
+) -> Encoder:
     """Build the encoder for a handler's return values (validating against ``response_model``).
+
+    ``msgspec=True`` (a handler whose event model is msgspec's) encodes without pydantic.
 
     Example:
         >>> make_encoder(list[int])(["1", 2])
         b'[1,2]'
     """
+    if uses_msgspec(response_model):
+        from ._msgspec import make_encoder as msgspec_encoder
+
+        return msgspec_encoder(response_model, include_input=include_input)
     if response_model is None:
+        if msgspec:
+            from ._msgspec import encode_result as msgspec_encode_result
+
+            return msgspec_encode_result
         return encode_result
     adapter = build_adapter(response_model)
     title = f"response {type_title(response_model)}"

@@ -15,9 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import json
 from typing import Any, Callable, Optional
 
 __all__ = ["encode_body", "fc_default", "fc_dumps"]
@@ -35,6 +32,9 @@ def fc_default(obj: Any, fallback: Optional[Callable[[Any], Any]] = None) -> Any
         >>> fc_default(decimal.Decimal("1.5"))
         1.5
     """
+    import datetime  # here, not at the top: `import fcsdk` stays cheap (cold start)
+    import decimal
+
     if isinstance(obj, decimal.Decimal):
         return float(obj)
     if isinstance(obj, (datetime.date, datetime.datetime)):
@@ -54,6 +54,8 @@ def fc_dumps(value: Any) -> str:
         >>> fc_dumps([1, None])
         '[\\n    1,\\n    null\\n]'
     """
+    import json
+
     return json.dumps(value, indent=4, sort_keys=True, default=fc_default)
 
 

@@ -8,19 +8,44 @@ per-invocation path is a few attribute reads and one pydantic call.
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol, Sequence, TypeVar, Union, overload
+import time
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    TypeVar,
+    Union,
+    overload,
+)
 
-from typing_extensions import ParamSpec
-
-from . import _aio
-from ._codec import Decoder, Encoder, EnvelopeLike, encode_result, make_decoder, make_encoder
+from ._codec import (
+    Decoder,
+    Encoder,
+    EnvelopeLike,
+    encode_result,
+    make_decoder,
+    make_encoder,
+    uses_msgspec,
+)
+from ._current import current_context
 from .context import _SHAPE_BY_TYPE, Context
 from .errors import ConfigurationError
-from .logging import current_context, ensure_patched
 from .steps import Invocation, Step, bind_steps, run_steps
+
+if TYPE_CHECKING:
+    import inspect
+
+# ParamSpec is in typing from 3.10; typing_extensions (and the inspect module it imports) is
+# only loaded on 3.9, so that `import fcsdk` stays cheap.
+if sys.version_info >= (3, 10):
+    from typing import ParamSpec
+else:  # pragma: no cover - Python 3.9
+    from typing_extensions import ParamSpec
 
 __all__ = ["FCHandler", "HandlerSpec", "handler"]
 
@@ -37,12 +62,12 @@ class _Unset:
 _UNSET: Any = _Unset()
 
 
-@dataclass(frozen=True)
-class HandlerSpec:
+class HandlerSpec(NamedTuple):
     """What ``@fc.handler`` decided at decoration time (``wrapper.__fcsdk__``).
 
     Tools use it: ``fcsdk schema`` reads ``model`` and ``response_model``; runtimes read
-    ``is_async`` and ``func``.
+    ``is_async`` and ``func``. An immutable record (a ``NamedTuple``, not a dataclass, so
+    that ``import fcsdk`` does not load :mod:`dataclasses` and :mod:`inspect`).
     """
 
     func: Callable[..., Any]
@@ -81,6 +106,8 @@ class HandlerDecorator(Protocol):
 
 
 def _positional(func: Callable[..., Any]) -> tuple[list[inspect.Parameter], bool]:
+    import inspect
+
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError) as exc:
@@ -109,6 +136,8 @@ def _event_annotation(
     func: Callable[..., Any], param: inspect.Parameter, localns: Optional[dict[str, Any]]
 ) -> Any:
     """The resolved annotation of the event parameter (string annotations included)."""
+    import inspect
+
     ann = param.annotation
     if ann is inspect.Parameter.empty:
         return None
@@ -141,6 +170,8 @@ def _build(
     localns: Optional[dict[str, Any]],
     steps: Sequence[Any] = (),
 ) -> Any:
+    import inspect
+
     if not callable(func):
         raise ConfigurationError(f"@fc.handler needs a function, got {type(func).__name__}")
     params, varargs = _positional(func)
@@ -166,7 +197,7 @@ def _build(
                 "fc.Context)"
             )
     decoder = make_decoder(model, envelope=envelope, include_input=include_input)
-    encoder = make_encoder(response_model, include_input=include_input)
+    encoder = make_encoder(response_model, include_input=include_input, msgspec=uses_msgspec(model))
     target = inspect.unwrap(func)
     if inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target):
         raise ConfigurationError(
@@ -187,10 +218,8 @@ def _build(
         takes_context=takes_context,
     )
     if steps:
-        import dataclasses
-
-        spec = dataclasses.replace(spec, steps=bind_steps(steps, spec))
-    ensure_patched()
+        spec = spec._replace(steps=bind_steps(steps, spec))
+    _ensure_patched()
     if spec.steps:
         wrapper = _make_stepped_wrapper(spec)
     else:
@@ -213,34 +242,54 @@ def _make_wrapper(
     set_ctx = current_context.set
     reset_ctx = current_context.reset
     of = Context.of
-    make = Context._make
+    new = object.__new__
+    monotonic = time.monotonic
     shapes = _SHAPE_BY_TYPE
     # The adapter's validate_json for the common case (bytes from FC, no envelope): called
     # directly; any failure goes through the full decoder, which classifies it precisely.
     fast = getattr(decoder, "fast_json", None)
     finite_check = getattr(decoder, "finite_check", True)
     fail: Callable[[BaseException, Any], BaseException] = getattr(decoder, "fail", _unchanged)
-    plain = encoder is encode_result
+    fast_max = getattr(decoder, "fast_max", 0)
+    plain = encoder is encode_result or getattr(encoder, "passes_str", False)
     # FC's root handler may be installed after decoration: its request id is patched on the
     # first invocation that sees it (reference section 5: FC prints a process-wide global).
-    patch = ensure_patched
+    # Until something imports the standard library's logging no handler exists, and fcsdk does
+    # not import it either (cold start): `patch` is looked up on the first call that finds it.
+    patch: Optional[Callable[[], None]] = None
+    modules = sys.modules
 
     if not is_async:
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
-            patch()
+            nonlocal patch
+            if patch is not None:
+                patch()
+            elif "logging" in modules:
+                patch = _logging_patch()
+                patch()
             tp = type(context)
             if tp is Context:
                 ctx = context
             else:
                 shape = shapes.get(tp)
-                ctx = make(context, shape, None) if shape is not None else of(context)
+                if shape is None:
+                    ctx = of(context)
+                else:  # Context._make, inlined: the call was a tenth of the fixed cost
+                    ctx = new(Context)
+                    ctx._raw = context
+                    ctx._shape = shape
+                    ctx._environ = None
+                    ctx._cache = {}
+                    ctx._start = monotonic()
             token = set_ctx(ctx)
+            failed: Optional[BaseException] = None
             try:
                 if (
                     fast is not None
                     and type(event) is bytes
                     and event
+                    and len(event) <= fast_max  # larger events: validated fail-fast
                     # Possible NaN/Infinity tokens take the full path, which rejects them. An
                     # int operand makes `in` a plain memchr (a bytes operand costs ~5x more).
                     and (not finite_check or (_N not in event and _I not in event))
@@ -256,28 +305,35 @@ def _make_wrapper(
                     event = decoder(event)
                 result = func(event, ctx) if takes_context else func(event)
             except BaseException as exc:
-                _hide_secrets(exc, ctx)
-                raise
+                failed = _hide_secrets(exc, ctx)
+                if failed is exc:
+                    raise
             finally:
                 reset_ctx(token)
+            if failed is not None:  # a masked copy (an ExceptionGroup's message held a secret)
+                raise failed
             return result if plain and type(result) is str else encoder(result)
 
     else:
-        run = _aio.run
+        from ._aio import run
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
-            patch()
+            _ensure_patched()
             ctx = context if type(context) is Context else of(context)
             token = set_ctx(ctx)
+            failed: Optional[BaseException] = None
             try:
                 if decoder is not None:
                     event = decoder(event)
                 result = run(func(event, ctx) if takes_context else func(event))
             except BaseException as exc:
-                _hide_secrets(exc, ctx)
-                raise
+                failed = _hide_secrets(exc, ctx)
+                if failed is exc:
+                    raise
             finally:
                 reset_ctx(token)
+            if failed is not None:
+                raise failed
             return encoder(result)
 
     return handler
@@ -289,14 +345,19 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
     hand-tuned path of :func:`_make_wrapper`."""
     func, decoder, encoder, steps = spec.func, spec.decoder, spec.encoder, spec.steps
     takes_context = spec.takes_context
-    run = _aio.run if spec.is_async else None
+    run = None
+    if spec.is_async:
+        from . import _aio
+
+        run = _aio.run
     set_ctx, reset_ctx = current_context.set, current_context.reset
     of = Context.of
 
     def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
-        ensure_patched()
+        _ensure_patched()
         ctx = context if type(context) is Context else of(context)
         token = set_ctx(ctx)
+        failed: Optional[BaseException] = None
         try:
             decoded = decoder(event) if decoder is not None else event
             call = Invocation(decoded, event, ctx, spec)
@@ -309,10 +370,13 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
 
             body: Union[str, bytes] = run_steps(steps, call, core)
         except BaseException as exc:
-            _hide_secrets(exc, ctx)
-            raise
+            failed = _hide_secrets(exc, ctx)
+            if failed is exc:
+                raise
         finally:
             reset_ctx(token)
+        if failed is not None:
+            raise failed
         return body
 
     return handler
@@ -325,13 +389,28 @@ def _unchanged(exc: BaseException, event: Any) -> BaseException:
     return exc
 
 
-def _hide_secrets(exc: BaseException, ctx: Context) -> None:
-    """Mask this invocation's secrets in an escaping exception (see :mod:`fcsdk._redact`)."""
-    creds = ctx._cache.get("credentials")  # only when the handler used them: no lookup cost
-    if creds is not None:
-        from ._redact import redact_exception
+def _logging_patch() -> Callable[[], None]:
+    """:func:`fcsdk.logging.ensure_patched` (importing fcsdk.logging on first use)."""
+    from .logging import ensure_patched
 
-        redact_exception(exc, (creds.access_key_secret, creds.security_token or ""))
+    return ensure_patched
+
+
+def _ensure_patched() -> None:
+    """:func:`fcsdk.logging.ensure_patched` once the standard library's logging is imported:
+    before that no root handler exists to patch, and ``import fcsdk`` leaves logging unloaded."""
+    if "logging" in sys.modules:
+        _logging_patch()()
+
+
+def _hide_secrets(exc: BaseException, ctx: Context) -> BaseException:
+    """Mask this invocation's secrets in an escaping exception (see :mod:`fcsdk._redact`);
+    the exception to raise (``exc``, or a masked copy of an ``ExceptionGroup``)."""
+    if ctx._cache.get("credentials") is None:  # the handler did not use them: no lookup cost
+        return exc
+    from ._redact import hide_secrets
+
+    return hide_secrets(exc, ctx)
 
 
 @overload
@@ -348,6 +427,7 @@ def handler(
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
     steps: Sequence[Step] = (),
+    idempotency: Any = None,
     log_event: bool = False,
 ) -> HandlerDecorator: ...
 
@@ -361,6 +441,7 @@ def handler(
     envelope: Optional[EnvelopeLike] = None,
     include_input: bool = False,
     steps: Sequence[Step] = (),
+    idempotency: Any = None,
     log_event: bool = False,
 ) -> Any:
     """Make a typed function into the plain ``handler(event, context)`` that FC calls.
@@ -377,6 +458,8 @@ def handler(
         steps: utilities run around each call, outermost first (idempotency, metrics,
             tracing; see :mod:`fcsdk.steps`): each gets the decoded event, the context and a
             ``proceed()`` returning the encoded body.
+        idempotency: an :class:`fcsdk.idempotency.Idempotency`: run once per key and replay
+            the stored body to repeats; sugar for appending it to ``steps`` (innermost).
         log_event: log the incoming event once per call at INFO on ``fc.logger``, with
             secret-looking fields masked (sugar for ``steps=[..., fc.logger.step(log_event=True)]``).
 
@@ -415,11 +498,13 @@ def handler(
         localns = dict(frame.f_locals) if frame.f_code.co_name != "<module>" else None
     except (AttributeError, ValueError):  # pragma: no cover - non-CPython
         localns = None
-
     if log_event:
         from .logging import logger as fc_logger
 
         steps = (*steps, fc_logger.step(log_event=True))
+    if idempotency is not None:  # innermost: it stores the body the handler's own encoder made
+        steps = (*steps, idempotency)  # (and log_event above still logs every repeat)
+
     if func is not None:
         return _build(func, model, response_model, envelope, include_input, localns, steps)
 

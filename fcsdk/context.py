@@ -14,14 +14,9 @@ missing, and computes nothing until a field is read.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 import time
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional, TypeVar
 
 from .credentials import Credentials
@@ -40,58 +35,19 @@ if TYPE_CHECKING:
 
 __all__ = ["Context", "FunctionMeta", "ServiceMeta", "Tracing"]
 
-
-@dataclass(frozen=True)
-class FunctionMeta:
-    """The function being invoked.
-
-    Example:
-        >>> import fcsdk as fc
-        >>> fc.FunctionMeta(name="orders", memory=512).memory
-        512
-    """
-
-    name: Optional[str] = None
-    handler: Optional[str] = None
-    #: Memory size in MB.
-    memory: Optional[int] = None
-    #: Timeout in seconds.
-    timeout: Optional[int] = None
-    initializer: Optional[str] = None
-    version_id: Optional[str] = None
-    qualifier: Optional[str] = None
+if TYPE_CHECKING:
+    from ._meta import FunctionMeta, ServiceMeta, Tracing
 
 
-@dataclass(frozen=True)
-class ServiceMeta:
-    """The FC 2.0 service (FC 3.0 has none; fields are then None).
+def __getattr__(name: str) -> Any:
+    # FunctionMeta, ServiceMeta and Tracing live in fcsdk._meta, imported on first use: they
+    # are dataclasses, and `import dataclasses` (with the inspect module it loads) is a large
+    # part of a cold start that most handlers never need.
+    if name in ("FunctionMeta", "ServiceMeta", "Tracing"):
+        from . import _meta
 
-    Example:
-        >>> import fcsdk as fc
-        >>> fc.ServiceMeta(name="svc").log_project is None
-        True
-    """
-
-    name: Optional[str] = None
-    log_project: Optional[str] = None
-    log_store: Optional[str] = None
-    qualifier: Optional[str] = None
-    version_id: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Tracing:
-    """Tracing headers (FC 2.0 OpenTracing / Jaeger).
-
-    Example:
-        >>> import fcsdk as fc
-        >>> fc.Tracing().span_baggages
-        {}
-    """
-
-    span_context: Optional[str] = None
-    jaeger_endpoint: Optional[str] = None
-    span_baggages: dict[str, Any] = field(default_factory=dict)
+        return getattr(_meta, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _text(value: Any) -> Optional[str]:
@@ -139,6 +95,10 @@ def _baggages(value: Any) -> dict[str, Any]:
     text = _text(value)
     if text is None or len(text) > 65536:
         return {}
+    import base64
+    import binascii
+    import json
+
     try:
         decoded = json.loads(base64.b64decode(text, validate=False))
     except (binascii.Error, ValueError, RecursionError):
@@ -385,6 +345,8 @@ class Context:
             pass
         rid = _text(self._native("request_id", "requestId") or self._header("x-fc-request-id"))
         if rid is None:
+            import uuid
+
             rid = str(uuid.uuid4())
         self._cache["request_id"] = rid
         return rid
@@ -471,6 +433,8 @@ class Context:
         return self._cached("function", self._build_function)
 
     def _build_function(self) -> FunctionMeta:
+        from ._meta import FunctionMeta
+
         fn = self._native("function")
         svc = self._native("service")
         h = self._header
@@ -513,6 +477,8 @@ class Context:
         return self._cached("service", self._build_service)
 
     def _build_service(self) -> ServiceMeta:
+        from ._meta import ServiceMeta
+
         svc = self._native("service")
         h = self._header
         return ServiceMeta(
@@ -547,6 +513,8 @@ class Context:
         return self._cached("tracing", self._build_tracing)
 
     def _build_tracing(self) -> Tracing:
+        from ._meta import Tracing
+
         tr = self._native("tracing")
         h = self._header
         return Tracing(
@@ -588,6 +556,10 @@ class Context:
             creds = Credentials.from_env(self._environ)
         if creds is not None and creds.region is None:
             creds = creds.with_region(self.region)  # the default region for OSS signature V4
+        if creds is not None:  # masked in log lines of threads the handler starts, too
+            from ._redact import remember
+
+            remember(creds.access_key_secret, creds.security_token)
         return creds
 
     def require_credentials(self) -> Credentials:

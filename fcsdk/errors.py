@@ -114,10 +114,13 @@ class _FromPydantic:
         *,
         include_input: bool = False,
         prefix: str | tuple[Any, ...] = "",
+        note: str = "",
     ) -> _V:
         """Build from a pydantic ``ValidationError`` (kept as ``__cause__`` by the caller):
         the message lists the field paths and pydantic's messages, never input values unless
-        ``include_input``; ``prefix`` is prepended to every path.
+        ``include_input``; ``prefix`` is prepended to every path; ``note`` follows the title.
+        At most 20 errors are kept (``errors()``) and their text is clipped; the message
+        gives the full count.
 
         Example:
             >>> import fcsdk as fc
@@ -128,7 +131,9 @@ class _FromPydantic:
             ...     print(fc.EventValidationError.from_pydantic(exc, "Order", prefix="payload"))
             1 validation error for Order: payload.qty: Input should be a valid integer, unable to parse string as an integer
         """
-        return _from_pydantic(cls, exc, title, include_input=include_input, prefix=prefix)  # type: ignore[type-var]
+        return _from_pydantic(  # type: ignore[type-var]
+            cls, exc, title, include_input=include_input, prefix=prefix, note=note
+        )
 
 
 _V = TypeVar("_V", bound="_FromPydantic")
@@ -329,31 +334,34 @@ def _without_input(error: Any) -> str:
 
 def _from_pydantic(
     cls: type[_E],
-    exc: ValidationError,
+    exc: Any,
     title: str,
     *,
     include_input: bool,
     prefix: str | tuple[Any, ...],
+    note: str = "",
 ) -> _E:
-    raw = exc.errors(include_url=False, include_input=include_input, include_context=True)
+    from ._limits import clip, clip_loc, error_list
+
+    raw, n = error_list(exc, include_input=include_input)
     pre: tuple[Any, ...] = prefix if isinstance(prefix, tuple) else ((prefix,) if prefix else ())
     errors: list[dict[str, Any]] = []
     for e in raw:
         item: dict[str, Any] = {
-            "loc": pre + tuple(e["loc"]),
-            "msg": e["msg"] if include_input else _without_input(e),
+            "loc": clip_loc(pre + tuple(e["loc"])),
+            "msg": clip(str(e["msg"] if include_input else _without_input(e))),
             "type": e["type"],
         }
         if include_input and "input" in e:
             item["input"] = e["input"]
         errors.append(item)
-    n = len(errors)
+    del raw
     parts = [
         f"{format_loc(e['loc'])}: {e['msg']}" if e["loc"] else str(e["msg"])
         for e in errors[:MAX_LISTED_ERRORS]
     ]
     listed = "; ".join(parts)
-    if n > MAX_LISTED_ERRORS:
-        listed += f"; and {n - MAX_LISTED_ERRORS} more"
+    if n > len(parts):
+        listed += f"; and {n - len(parts)} more"
     noun = "error" if n == 1 else "errors"
-    return cls(f"{n} validation {noun} for {title}: {listed}", errors=errors)
+    return cls(f"{n} validation {noun} for {title}{note}: {listed}", errors=errors)

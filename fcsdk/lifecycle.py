@@ -165,7 +165,8 @@ def pre_freeze(func: Optional[HookFunc] = None, /) -> Any:
 
 
 def find_hooks(module: Any) -> dict[str, Callable[..., Any]]:
-    """The hooks made with these decorators among ``module``'s attributes, by kind.
+    """The hooks made with these decorators among ``module``'s attributes, by kind (an
+    attribute that raises when read, such as Flask's ``request`` proxy, is skipped).
 
     Example:
         >>> import types, fcsdk as fc
@@ -175,8 +176,11 @@ def find_hooks(module: Any) -> dict[str, Callable[..., Any]]:
         ['initializer']
     """
     found: dict[str, Callable[..., Any]] = {}
-    for value in vars(module).values():
-        kind = getattr(value, "__fcsdk_hook__", None)
+    for value in list(vars(module).values()):
+        try:  # proxies (Flask's ``request``, werkzeug locals) raise outside their context
+            kind = getattr(value, "__fcsdk_hook__", None)
+        except Exception:
+            continue
         if kind in HOOK_KINDS and callable(value) and kind not in found:
             found[kind] = value
     return found

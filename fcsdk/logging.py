@@ -15,10 +15,11 @@ Example:
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import time
 from typing import IO, TYPE_CHECKING, Any, MutableMapping, Optional, Union
+
+from ._current import current_context
 
 if TYPE_CHECKING:
     from .context import Context
@@ -40,11 +41,6 @@ __all__ = [
     "setup",
 ]
 
-#: The context of the invocation running in this thread or task.
-current_context: contextvars.ContextVar[Optional[Context]] = contextvars.ContextVar(
-    "fcsdk_current_context", default=None
-)
-
 
 def get_request_id() -> Optional[str]:
     """The request id of the invocation running in this thread or task, or None.
@@ -62,19 +58,24 @@ _MASK = "**********"
 
 
 def _current_secrets() -> tuple[str, ...]:
-    """The access key secret and STS token this invocation has resolved, if any."""
+    """Every form (raw, URL-encoded) of the access key secret and STS token this invocation
+    has resolved, and of the credentials the instance knows (log lines from threads a handler
+    starts have no invocation context; see :func:`fcsdk._redact.remember`)."""
+    from ._redact import context_secrets, known_secrets, secret_forms
+
+    known = known_secrets()
     ctx = current_context.get()
-    if ctx is None:
-        return ()
-    creds = ctx._cache.get("credentials")  # only once the handler used them: no lookup here
-    if creds is None:
-        return ()
-    return tuple(s for s in (creds.access_key_secret, creds.security_token) if s and len(s) >= 6)
+    mine = context_secrets(ctx) if ctx is not None else ()
+    if not mine:
+        return known
+    forms = secret_forms(mine)
+    return forms + tuple(f for f in known if f not in forms) if known else forms
 
 
 def mask_secrets(text: str) -> str:
-    """``text`` with the current invocation's secret and token masked (used by every fcsdk
-    formatter, and by :class:`RequestIdFilter` on records of ``fc.logger``).
+    """``text`` with the current invocation's secret and token masked, and the credentials the
+    instance has seen, in every form (raw and URL-encoded); used by every fcsdk formatter, and
+    by :class:`RequestIdFilter` on records of ``fc.logger``.
 
     Example:
         >>> mask_secrets("no invocation running: unchanged")

@@ -42,7 +42,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Sequence, TypeVar, cast
 
 if TYPE_CHECKING:
@@ -171,14 +170,16 @@ def wrap_function(func: F, steps: Sequence[Any]) -> F:
     bound = bind_steps(steps, None)
 
     def invocation(args: tuple[Any, ...]) -> Invocation:
+        from ._current import current_context
         from .context import Context
-        from .logging import current_context
 
         event = args[0] if args else None
         ctx = args[1] if len(args) > 1 and isinstance(args[1], Context) else None
         if ctx is None:
             ctx = current_context.get() or Context.of(args[1] if len(args) > 1 else None)
         return Invocation(event, event, ctx)
+
+    import inspect
 
     target = inspect.unwrap(func)
     if inspect.iscoroutinefunction(target):

@@ -19,6 +19,9 @@ def test_there_are_benchmarks() -> None:
         "events",
         "serve",
         "http_triggers",
+        "hostile",
+        "idempotency",
+        "coldstart",
         "parameters",
         "observability",
     }
@@ -37,3 +40,17 @@ def test_help(script: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "usage" in out.stdout.lower()
+
+
+def test_coldstart_runs_its_cases() -> None:
+    """One fresh process per case: the fcsdk, msgspec and trigger-model handler scripts run and
+    answer their first invocation (a failing case prints "failed")."""
+    script = next(p for p in BENCH if p.stem == "coldstart")
+    args = ["--runs", "1", "--only", "import fcsdk", "--only", "msgspec", "--only", "OSSEvent"]
+    out = subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "failed" not in out.stdout, out.stderr
+    for case in ("import fcsdk", "fcsdk + msgspec", "fcsdk OSSEvent"):
+        assert case in out.stdout

@@ -101,3 +101,24 @@ def test_run_command_lists_a_sub_folder(capfdbinary, monkeypatch, tmp_path):
         rc, out = run_command(capfdbinary, event)
         assert rc == 0, out
         assert b"inside.txt" in out
+
+
+def test_msgspec_orders_totals_the_order_and_reports_the_field_path(capfdbinary, tmp_path):
+    import json
+
+    code = EXAMPLES / "msgspec_orders"
+    assert json.loads(invoke(capfdbinary, "msgspec_orders", "index")) == {
+        "orderId": "o-1",
+        "items": 3,
+        "amount": 15.0,
+    }
+    event = tmp_path / "event.json"
+    event.write_bytes(b'{"orderId": "o-1", "lines": [{"sku": "tea"}]}')
+    try:
+        rc = main(["invoke", "index.handler", "--code-dir", str(code), "--event-file", str(event)])
+    finally:
+        sys.modules.pop("index", None)
+    assert rc != 0
+    error = json.loads(capfdbinary.readouterr().out)
+    assert error["errorType"] == "EventValidationError"
+    assert error["errorMessage"] == "1 validation error for Order: lines[0].qty: Field required"

@@ -505,7 +505,8 @@ def test_example_bodies_identical_through_invoke_and_serve(capfdbinary, folder, 
     rc = main([*args, "--event-file", str(event)] if event.exists() else args)
     invoked = capfdbinary.readouterr().out
     sys.modules.pop(module, None)  # a fresh instance for serve, as on FC
-    app = CustomRuntimeApp(f"{module}.handler", str(folder))
+    # The examples run on FC's built-in runtimes: HTTP apps get trigger events on /invoke.
+    app = CustomRuntimeApp(f"{module}.handler", str(folder), mode="event")
     srv = ThreadServer(app)
     try:
         with httpx.Client(base_url=srv.url, timeout=60) as c:

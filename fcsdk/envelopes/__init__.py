@@ -22,6 +22,7 @@ envelope                   payload
 ``CloudEvent``             ``[i].data`` of any EventBridge trigger (DTS included)
 ``SelfHostedRocketMQ``     ``[i].body``
 ``MQTT``                   ``[i].body``
+``Destination``            ``requestPayload`` of an async destination record
 =========================  =============================================================
 
 Example:
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
         SelfHostedRocketMQ,
         SelfHostedRocketMQEnvelope,
     )
+    from .destination import Destination, DestinationEnvelope
     from .http import APIGatewayBody, APIGatewayBodyEnvelope, HTTPBody, HTTPBodyEnvelope
     from .mns import MNSTopic, MNSTopicEnvelope, MNSTopicJSON, MNSTopicStream
     from .timer import Timer, TimerEnvelope
@@ -84,6 +86,8 @@ _MODULES: dict[str, str] = {
     "MNSTopicEnvelope": "mns",
     "MNSTopicJSON": "mns",
     "MNSTopicStream": "mns",
+    "Destination": "destination",
+    "DestinationEnvelope": "destination",
 }
 _MODULES.update(
     dict.fromkeys(
@@ -113,6 +117,8 @@ __all__ = [
     "APIGatewayBodyEnvelope",
     "CloudEvent",
     "CloudEventEnvelope",
+    "Destination",
+    "DestinationEnvelope",
     "Envelope",
     "HTTPBody",
     "HTTPBodyEnvelope",

@@ -24,6 +24,7 @@ from .._codec import (
     build_adapter,
     make_decoder,
     type_title,
+    uses_msgspec,
     validate_bytes,
     validate_object,
 )
@@ -106,6 +107,17 @@ def payload_decoder(model: Any, *, include_input: bool) -> PayloadDecoder:
             return as_bytes(value)
 
         return to_bytes
+    if uses_msgspec(model):  # msgspec Structs: no pydantic for the payload
+        from .._msgspec import payload_decoder as msgspec_payload_decoder
+
+        decode_struct = msgspec_payload_decoder(model, include_input=include_input)
+
+        def decode_msgspec(value: Any, loc: Loc) -> Any:
+            if value is None:
+                raise _missing(title, loc)
+            return decode_struct(value, loc)
+
+        return decode_msgspec
     adapter = build_adapter(model)
 
     def decode(value: Any, loc: Loc) -> Any:

@@ -27,6 +27,7 @@ Apache RocketMQ (own)     :data:`SelfHostedRocketMQEvent`
 MQTT                      :data:`MQTTEvent`
 API Gateway               :class:`APIGatewayEvent`
 HTTP trigger (FC 3.0)     :class:`HTTPTriggerEvent`
+async destination         :class:`DestinationRecord` ``[Event, Response]``
 ========================  ==========================================================
 
 Batch triggers are plain ``List[...]`` aliases, not wrapper models, so that a handler
@@ -63,6 +64,11 @@ if TYPE_CHECKING:
         CDNRecord,
     )
     from .cloudevents import CloudEvent
+    from .destination import (
+        DestinationRecord,
+        DestinationRequestContext,
+        DestinationResponseContext,
+    )
     from .dts import DTSData, DTSEvent, DTSRecord
     from .http import HTTPTriggerEvent
     from .kafka import KafkaData, KafkaEvent, KafkaRecord
@@ -92,6 +98,9 @@ _MODULES: dict[str, str] = {
     "CDNRecord": "cdn",
     "CloudEvent": "cloudevents",
     "DTSData": "dts",
+    "DestinationRecord": "destination",
+    "DestinationRequestContext": "destination",
+    "DestinationResponseContext": "destination",
     "DTSEvent": "dts",
     "DTSRecord": "dts",
     "HTTPTriggerEvent": "http",
@@ -134,6 +143,9 @@ __all__ = [
     "CDNRecord",
     "CloudEvent",
     "DTSData",
+    "DestinationRecord",
+    "DestinationRequestContext",
+    "DestinationResponseContext",
     "DTSEvent",
     "DTSRecord",
     "HTTPTriggerEvent",

@@ -6,10 +6,7 @@ FC's spelling as the alias (both accepted on input), output by alias, unknown fi
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
-import json
 from typing import Any, ClassVar, Optional, TypeVar
 
 import pydantic
@@ -163,6 +160,8 @@ def json_or_text(text: Optional[str]) -> Any:
     """
     if text is None:
         return None
+    import json  # here: importing a trigger model stays cheap (cold start)
+
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
@@ -176,6 +175,9 @@ def b64decode_field(value: str, where: str) -> bytes:
         >>> b64decode_field("aGk=", "body")
         b'hi'
     """
+    import base64
+    import binascii
+
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):

@@ -15,7 +15,8 @@ Example:
     ('b', 'in/a%20b.png', 'in/a b.png')
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would compile each annotation string
+# when the models are built, a fifth of their import time (cold start). Python 3.9 syntax only.
 
 from typing import Any, Dict, List, Optional
 from urllib.parse import unquote

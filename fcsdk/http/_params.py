@@ -268,6 +268,9 @@ def plan(
 Step = Callable[[Request, Context, dict[str, Any], list[dict[str, Any]]], None]
 
 
+_MORE = RequestValidationError.MORE
+
+
 def _const(name: str, get: Callable[[Request, Context], Any]) -> Step:
     def step(r: Request, c: Context, kw: dict[str, Any], errs: list[dict[str, Any]]) -> None:
         kw[name] = get(r, c)
@@ -293,7 +296,10 @@ def _body_step(name: str, decode: Callable[[Request], Any], optional: bool, defa
         try:
             kw[name] = decode(r)
         except RequestValidationError as e:
-            errs.extend(e.errors())
+            listed = e.errors()
+            errs.extend(listed)
+            if e.count > len(listed):  # errors pydantic counted but fcsdk did not keep
+                errs.append({"loc": (), "msg": "", "type": _MORE, "count": e.count - len(listed)})
 
     return step
 

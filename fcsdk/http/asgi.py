@@ -17,12 +17,13 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Literal, Optional
 
 from .. import _aio
+from .._redact import hide_secrets
 from ..context import Context
 from ..errors import FCError
 from ..logging import current_context
-from .request import Request, cookie_header
+from .request import Request, cookie_header, request_problem
 from .response import Response
-from .router import internal_error
+from .router import error_response, internal_error
 
 if TYPE_CHECKING:
     import asyncio
@@ -111,6 +112,32 @@ class ASGIBridge:
             self._started = self.lifespan == "off"
             self._queue = None
 
+    async def startup(self) -> None:
+        """Run the lifespan startup on the running event loop, the one that will serve the
+        app's requests (an ASGI server's, as under ``fcsdk serve``); idempotent. Not
+        thread-safe: one caller (the server) drives it.
+
+        Raises:
+            LifespanError: the app reported ``lifespan.startup.failed`` or raised.
+        """
+        if not self._started:
+            await self._startup()
+            self._started = True
+
+    async def shutdown(self) -> None:
+        """Run the lifespan shutdown on the loop where :meth:`startup` ran; a no-op when startup
+        never ran.
+
+        Raises:
+            LifespanError: the app reported ``lifespan.shutdown.failed`` or raised.
+        """
+        if self._started and self._supported and self._queue is not None:
+            try:
+                await self._shutdown()
+            finally:
+                self._started = self.lifespan == "off"
+                self._queue = None
+
     async def _startup(self) -> None:
         import asyncio
 
@@ -190,13 +217,20 @@ class ASGIBridge:
         """Handle one FC 3.0 HTTP trigger invocation; returns FC's response JSON."""
         ctx = context if type(context) is Context else Context.of(context)
         token = current_context.set(ctx)
+        failed: Optional[BaseException] = None
         try:
             request = Request.from_event(event, ctx)
             if not self._started:
                 self.initializer(ctx)
             return self.handle(request).encode()
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt... from the app
+            failed = hide_secrets(exc, ctx)
+            if failed is exc:
+                raise
         finally:
             current_context.reset(token)
+        assert failed is not None
+        raise failed
 
     def scope(self, request: Request) -> dict[str, Any]:
         """The ASGI HTTP scope for ``request``."""
@@ -240,6 +274,9 @@ class ASGIBridge:
 
     def handle(self, request: Request) -> Response:
         """Run the app for ``request`` and collect its response (500 on an app error)."""
+        bad = request_problem(request)  # what no ASGI scope can carry: 400
+        if bad is not None:
+            return error_response(bad)
         try:
             return _aio.run(self._handle(request))
         except Exception as exc:

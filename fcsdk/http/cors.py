@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
+from .._limits import clip
 from .errors import HTTPError
 from .request import Request
 from .response import Response
@@ -67,10 +68,10 @@ class CORS:
             return None
         # The client reads a fixed message: what it sent is only logged, never echoed.
         if not self.allows(origin):
-            log.info("CORS preflight refused: origin %r is not allowed", origin)
+            log.info("CORS preflight refused: origin %r is not allowed", clip(origin, 200))
             raise HTTPError(403, "CORS request not allowed")
         if wanted.upper() not in {m.upper() for m in self.allow_methods}:
-            log.info("CORS preflight refused: method %r is not allowed", wanted)
+            log.info("CORS preflight refused: method %r is not allowed", clip(wanted, 40))
             raise HTTPError(403, "CORS request not allowed")
         headers = [
             ("Access-Control-Allow-Origin", self._origin_value(origin)),

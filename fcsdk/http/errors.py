@@ -150,21 +150,43 @@ class RequestValidationError(HTTPError):
 
     def __init__(self, message: str, *, errors: list[dict[str, Any]]) -> None:
         super().__init__(None, message, errors=errors)
+        #: How many errors were found (``errors()`` keeps at most 20 of them).
+        self.count = len(errors)
 
     @classmethod
     def single(cls, loc: tuple[Any, ...], msg: str, type_: str) -> RequestValidationError:
         """One error at ``loc``."""
         return cls.from_errors([{"loc": loc, "msg": msg, "type": type_}])
 
+    #: The ``type`` of a placeholder in ``from_errors``'s list: ``count`` more errors not kept.
+    MORE: ClassVar[str] = "fcsdk_more_errors"
+
     @classmethod
-    def from_errors(cls, errors: list[dict[str, Any]]) -> RequestValidationError:
-        """Build the message (``N validation errors for request: path: msg; ...``) from errors."""
+    def from_errors(
+        cls, errors: list[dict[str, Any]], *, count: Optional[int] = None
+    ) -> RequestValidationError:
+        """Build the message (``N validation errors for request: path: msg; ...``) from errors.
+
+        At most 20 errors are kept, with clipped text (the 422 body stays small); ``count``
+        is how many there were when more were found than ``errors`` lists.
+        """
+        from .._limits import MAX_ERRORS, clip, clip_loc
         from ..errors import MAX_LISTED_ERRORS, format_loc
 
-        n = len(errors)
-        parts = [f"{format_loc(tuple(e['loc']))}: {e['msg']}" for e in errors[:MAX_LISTED_ERRORS]]
+        n = 0 if count is None else count - len(errors)
+        kept: list[dict[str, Any]] = []
+        for e in errors:
+            if e.get("type") == cls.MORE:
+                n += int(e.get("count", 0))
+                continue
+            n += 1
+            if len(kept) < MAX_ERRORS:
+                kept.append({**e, "loc": clip_loc(tuple(e["loc"])), "msg": clip(str(e["msg"]))})
+        parts = [f"{format_loc(tuple(e['loc']))}: {e['msg']}" for e in kept[:MAX_LISTED_ERRORS]]
         listed = "; ".join(parts)
-        if n > MAX_LISTED_ERRORS:
-            listed += f"; and {n - MAX_LISTED_ERRORS} more"
+        if n > len(parts):
+            listed += f"; and {n - len(parts)} more"
         noun = "error" if n == 1 else "errors"
-        return cls(f"{n} validation {noun} for request: {listed}", errors=errors)
+        err = cls(f"{n} validation {noun} for request: {listed}", errors=kept)
+        err.count = n
+        return err

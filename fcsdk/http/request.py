@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 from ..context import Context
 from ..errors import EventDecodeError, EventValidationError
 from .datastructures import Headers, QueryParams
-from .errors import BadRequestError, RequestValidationError, UnsupportedMediaTypeError
+from .errors import (
+    BadRequestError,
+    HTTPError,
+    RequestValidationError,
+    UnsupportedMediaTypeError,
+)
 
 if TYPE_CHECKING:
     from .._codec import Decoder
@@ -188,7 +193,9 @@ class Request:
 
         self.method = method.upper()
         self.path = path
-        self.raw_path = raw_path if raw_path is not None else quote(path, safe="/:@!$&'()*+,;=-._~")
+        self.raw_path = (
+            raw_path if raw_path is not None else quote(path, safe=_SAFE, errors="surrogatepass")
+        )
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         self.query = query if isinstance(query, QueryParams) else QueryParams(query)
         self._body = body
@@ -435,9 +442,11 @@ class Request:
         """The client's IP address as FC saw it (``requestContext.http.sourceIp``)."""
         http = self.request_context.get("http")
         ip = http.get("sourceIp") if isinstance(http, dict) else None
-        return (
-            ip if isinstance(ip, str) else self.request_context.get("identity", {}).get("sourceIp")
-        )
+        if isinstance(ip, str):
+            return ip
+        identity = self.request_context.get("identity")
+        ip = identity.get("sourceIp") if isinstance(identity, dict) else None
+        return ip if isinstance(ip, str) else None
 
     @property
     def user_agent(self) -> Optional[str]:
@@ -484,6 +493,70 @@ def check_json_content_type(request: Request) -> None:
         )
 
 
+_SAFE = "/:@!$&'()*+,;=-._~"  # what raw paths keep unquoted
+
+
+def _not_unicode(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (JSON's ``"\\udcff"``), which no UTF-8
+    encoding, URL or HTTP header can carry."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _bad_host(host: str) -> bool:
+    """Whether ``host`` (without its port) has an empty or over-long (63+) label, or is not
+    a name IDNA can encode: what the bridges must put in ``Host`` / ``SERVER_NAME``."""
+    name = host[: host.rfind(":")] if host.count(":") == 1 else host
+    if name.startswith("["):  # an IPv6 literal
+        return False
+    try:
+        name.rstrip(".").encode("idna")
+    except UnicodeError:
+        return True
+    return False
+
+
+def request_problem(request: Request) -> Optional[BadRequestError]:
+    """The 400 for an HTTP trigger event a client can make but no app should receive: lone
+    surrogates in the method, path, query, headers or ``domainName``; a body flagged base64
+    that is not; an invalid host name. None when the request is fine.
+
+    Example:
+        >>> from fcsdk.http import Request
+        >>> request_problem(Request("GET", "/a\\udcff")).message
+        'request path is not valid Unicode (a lone surrogate)'
+        >>> request_problem(Request("GET", "/a")) is None
+        True
+    """
+    checks: list[tuple[str, Any]] = [
+        ("method", request.method),
+        ("path", request.path),
+        ("path", request.raw_path),
+        ("query", request.query.multi_items()),
+        ("headers", request.headers.raw_items()),
+        ("domainName", request.request_context.get("domainName")),
+    ]
+    for where, value in checks:
+        texts = [value] if isinstance(value, str) else [t for kv in value or () for t in kv]
+        if any(isinstance(t, str) and _not_unicode(t) for t in texts):
+            return BadRequestError(
+                message=f"request {where} is not valid Unicode (a lone surrogate)"
+            )
+    if _bad_host(request.host):
+        return BadRequestError(message="request host is not a valid host name")
+    if request._body_b64:
+        try:
+            _ = request.body  # decoded once, cached for the route
+        except EventDecodeError:
+            return BadRequestError(message="request body is flagged base64 but is not base64")
+    return None
+
+
 def body_decoder(model: Any, *, loc: str = "body") -> Decoder:
     """Build ``request -> model instance`` for a JSON body (the router builds these at decoration).
 
@@ -495,10 +568,10 @@ def body_decoder(model: Any, *, loc: str = "body") -> Decoder:
     """
     from pydantic import ValidationError
 
+    from .. import _limits
     from .._codec import build_adapter
 
     adapter = build_adapter(model)
-    validate = adapter.validate_json
 
     def decode(request: Request) -> Any:
         check_json_content_type(request)
@@ -506,16 +579,28 @@ def body_decoder(model: Any, *, loc: str = "body") -> Decoder:
         if not data.strip():
             raise RequestValidationError.single((loc,), "Field required", "missing")
         try:
-            return validate(data)
+            return _limits.validate_json(adapter, data)  # fail-fast on large bodies
         except ValidationError as exc:
-            errs = exc.errors(include_url=False, include_input=False, include_context=False)
-            if len(errs) == 1 and errs[0]["type"] == "json_invalid" and not errs[0]["loc"]:
-                request.json()  # raises the 400 with a precise reason
-                raise BadRequestError(message="request body is not valid JSON") from None
+            if exc.error_count() == 1:
+                e = exc.errors(include_url=False, include_input=False, include_context=False)[0]
+                if e["type"] == "json_invalid" and not e["loc"]:
+                    request.json()  # raises the 400 with a precise reason
+                    raise BadRequestError(message="request body is not valid JSON") from None
+            errs, count = _limits.error_list(exc, include_input=False)
             raise RequestValidationError.from_errors(
-                [{"loc": (loc, *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errs]
+                [
+                    {
+                        "loc": _limits.clip_loc((loc, *e["loc"])),
+                        "msg": _limits.clip(str(e["msg"])),
+                        "type": e["type"],
+                    }
+                    for e in errs
+                ],
+                count=count,
             ) from exc
         except RecursionError:
             raise BadRequestError(message="request body JSON is nested too deeply") from None
+        except MemoryError:
+            raise HTTPError(413, "request body is too large to decode") from None
 
     return decode

@@ -16,12 +16,13 @@ from http import HTTPStatus
 from typing import Any, Callable, Optional, TypeVar, Union
 
 from .. import _aio
+from .._limits import clip
 from ..context import Context
 from ..logging import RequestIdFilter, current_context
 from ._params import Binder, plan
 from .cors import CORS
 from .errors import HTTPError, MethodNotAllowedError, NotFoundError
-from .request import Request
+from .request import Request, request_problem
 from .response import JSONResponse, Response, to_response
 
 __all__ = ["Route", "Router"]
@@ -229,9 +230,9 @@ class Router:
             allowed |= route.methods
         # Fixed messages for the client (no echo of its input); the details go to the log.
         if allowed:
-            log.info("method %s is not allowed for %r", method, path)
+            log.info("method %s is not allowed for %r", clip(method, 40), clip(path, 200))
             raise MethodNotAllowedError(allow=sorted(allowed))
-        log.info("no route for %s %r", method, path)
+        log.info("no route for %s %r", clip(method, 40), clip(path, 200))
         raise NotFoundError()
 
     def _find_handler(self, exc: BaseException) -> Optional[ExceptionHandler]:
@@ -257,6 +258,9 @@ class Router:
             >>> Router().handle(Request("GET", "/nope")).status_code
             404
         """
+        bad = request_problem(request)  # lone surrogates, bad host, bad base64: 400, no CORS
+        if bad is not None:
+            return error_response(bad)
         try:
             try:
                 response = self._dispatch(request)
@@ -304,11 +308,20 @@ class Router:
             return self.wsgi(event, context)
         ctx = context if type(context) is Context else Context.of(context)
         token = current_context.set(ctx)
+        failed: Optional[BaseException] = None
         try:
             request = Request.from_event(event, ctx)
             return self.handle(request).encode()
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt... from a route
+            from .._redact import hide_secrets
+
+            failed = hide_secrets(exc, ctx)
+            if failed is exc:
+                raise
         finally:
             current_context.reset(token)
+        assert failed is not None
+        raise failed
 
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """Serve as a WSGI application (FC 2.0 HTTP functions, or any WSGI server).
@@ -362,8 +375,8 @@ def internal_error(request: Request, exc: BaseException) -> Response:
     log.error(
         "unhandled %s in %s %s (request id %s)",
         type(exc).__name__,
-        request.method,
-        request.path,
+        clip(request.method, 40),
+        clip(request.path, 200),
         rid,
         exc_info=(type(exc), exc, exc.__traceback__),
         extra={"request_id": rid},

@@ -10,11 +10,12 @@ import io
 import sys
 from typing import Any, Callable, Optional
 
+from .._redact import hide_secrets
 from ..context import Context
 from ..logging import current_context
-from .request import Request, cookie_header
+from .request import Request, cookie_header, request_problem
 from .response import Response
-from .router import internal_error
+from .router import error_response, internal_error
 
 __all__ = ["WSGIBridge", "wsgi"]
 
@@ -37,10 +38,17 @@ class WSGIBridge:
         """Handle one FC 3.0 HTTP trigger invocation; returns FC's response JSON."""
         ctx = context if type(context) is Context else Context.of(context)
         token = current_context.set(ctx)
+        failed: Optional[BaseException] = None
         try:
             return self.handle(Request.from_event(event, ctx)).encode()
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt... from the app
+            failed = hide_secrets(exc, ctx)
+            if failed is exc:
+                raise
         finally:
             current_context.reset(token)
+        assert failed is not None
+        raise failed
 
     def environ(self, request: Request) -> dict[str, Any]:
         """The WSGI environ for ``request``."""
@@ -85,6 +93,9 @@ class WSGIBridge:
 
     def handle(self, request: Request) -> Response:
         """Run the app for ``request`` and collect its response (500 on an app error)."""
+        bad = request_problem(request)  # what no WSGI environ can carry: 400
+        if bad is not None:
+            return error_response(bad)
         status: Optional[str] = None
         headers: list[tuple[str, str]] = []
         chunks: list[bytes] = []

@@ -14,6 +14,9 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from .errors import PackagingError
+from .fcignore import unsafe_path
+
 __all__ = ["Closure", "Distribution", "closure", "parse_metadata", "read_wheel", "wheel_files"]
 
 _METADATA = re.compile(r"^[^/]+\.dist-info/METADATA$")
@@ -58,10 +61,22 @@ def read_wheel(path: Path) -> Distribution:
 def wheel_files(path: Path) -> list[tuple[str, str]]:
     """``(arcname in the package, member in the wheel)`` for every file a wheel installs into
     site-packages: purelib/platlib data folded into the root; scripts, headers and data left out.
+
+    Raises:
+        PackagingError: a member's path could escape the package folder when unzipped
+            (zip-slip: ``..``, absolute, backslashes, drive letters); the message names the
+            wheel and the member.
     """
     out = []
     with zipfile.ZipFile(path) as zf:
         for member in zf.namelist():
+            why = unsafe_path(member)
+            if why is not None:
+                raise PackagingError(
+                    f"wheel {path.name} is unsafe: its member {member!r} {why}, so unzipping "
+                    "the package could write outside its folder; refusing to package it (use "
+                    "another version of that distribution, or report it to its authors)"
+                )
             if member.endswith("/"):
                 continue
             first, _, rest = member.partition("/")

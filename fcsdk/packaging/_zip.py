@@ -9,7 +9,7 @@ import zipfile
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from .errors import OutputPathError, PackagingError
 
@@ -127,6 +127,51 @@ def _mode(executable: bool) -> int:
     return (stat.S_IFREG | (0o755 if executable else 0o644)) << 16
 
 
+_CHUNK = 1 << 20
+
+
+def _stream(
+    out: zipfile.ZipFile,
+    zinfo: zipfile.ZipInfo,
+    read: Callable[[int], bytes],
+    size: int,
+    level: int,
+) -> None:
+    """Copy what ``read`` returns into the zip in 1 MiB chunks (a large file is never held
+    whole); an ``OSError`` from ``read`` is the caller's, one from writing the zip propagates."""
+    zinfo.file_size = size  # lets zipfile choose ZIP64 up front for files over 2 GiB
+    for name in ("compress_level", "_compresslevel"):  # 3.13+ / 3.9-3.12
+        with suppress(AttributeError):
+            setattr(zinfo, name, level)
+    with out.open(zinfo, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as dest:
+        while True:
+            chunk = read(_CHUNK)
+            if not chunk:
+                break
+            dest.write(chunk)
+
+
+def _copy_file(out: zipfile.ZipFile, zinfo: zipfile.ZipInfo, path: Path, level: int) -> None:
+    def fail(exc: OSError) -> PackagingError:
+        return PackagingError(f"cannot read {str(path)!r}: {exc.strerror or exc}")
+
+    try:
+        src = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise fail(exc) from exc
+
+    def read(n: int) -> bytes:
+        try:
+            return src.read(n)
+        except OSError as exc:
+            raise fail(exc) from exc
+
+    with src:
+        st = os.fstat(src.fileno())
+        zinfo.external_attr = _mode(bool(st.st_mode & 0o111))
+        _stream(out, zinfo, read, st.st_size, level)
+
+
 def write_zip(output: Path, entries: list[Entry], *, level: int = 6) -> dict[str, tuple[int, int]]:
     """Write ``entries`` (sorted by arcname) to ``output`` via a temporary file and a rename.
 
@@ -148,27 +193,23 @@ def write_zip(output: Path, entries: list[Entry], *, level: int = 6) -> dict[str
         with ExitStack() as stack, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
             wheels: dict[Path, zipfile.ZipFile] = {}
             for entry in sorted(entries, key=lambda e: e.arcname):
+                zinfo = zipfile.ZipInfo(entry.arcname, date_time=EPOCH)
+                zinfo.create_system = 3  # Unix, so that the permission bits below count
+                zinfo.compress_type = zipfile.ZIP_DEFLATED
                 if entry.data is not None:
-                    data, executable = entry.data, False
+                    zinfo.external_attr = _mode(False)
+                    out.writestr(zinfo, entry.data, compresslevel=level)
                 elif entry.member is None:
-                    try:
-                        data = entry.source.read_bytes()
-                        executable = bool(entry.source.stat().st_mode & 0o111)
-                    except OSError as exc:
-                        raise PackagingError(f"cannot read {str(entry.source)!r}: {exc}") from exc
+                    _copy_file(out, zinfo, entry.source, level)
                 else:
                     wheel = wheels.get(entry.source)
                     if wheel is None:
                         wheel = stack.enter_context(zipfile.ZipFile(entry.source))
                         wheels[entry.source] = wheel
                     info = wheel.getinfo(entry.member)
-                    data = wheel.read(info)
-                    executable = bool((info.external_attr >> 16) & 0o111)
-                zinfo = zipfile.ZipInfo(entry.arcname, date_time=EPOCH)
-                zinfo.create_system = 3  # Unix, so that the permission bits below count
-                zinfo.external_attr = _mode(executable)
-                zinfo.compress_type = zipfile.ZIP_DEFLATED
-                out.writestr(zinfo, data, compresslevel=level)
+                    zinfo.external_attr = _mode(bool((info.external_attr >> 16) & 0o111))
+                    with wheel.open(info) as src:
+                        _stream(out, zinfo, src.read, info.file_size, level)
                 sizes[entry.arcname] = (zinfo.compress_size, zinfo.file_size)
         os.chmod(tmp, 0o644)
         _refuse_special(output)  # again: something may have appeared there while we wrote

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .errors import PackagingError
+
 __all__ = ["DEFAULT_RULES", "IgnoreRules", "collect_files"]
 
 #: Always left out unless a ``.fcignore`` re-includes them with ``!``.
@@ -224,7 +226,9 @@ def collect_files(
     skipped = {Path(p).resolve() for p in skip}
     notes: list[str] = []
     found: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root):  # does not descend into folder links
+    unreadable: list[OSError] = []
+    # os.walk does not descend into folder links; a folder it cannot list is reported below
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable.append):
         here = Path(dirpath)
         rel_dir = here.relative_to(root).as_posix()
         prefix = "" if rel_dir == "." else rel_dir + "/"
@@ -239,16 +243,70 @@ def collect_files(
         dirnames[:] = kept_dirs
         for name in filenames:
             path = here / name
-            if rules.ignored(prefix + name) or path.resolve() in skipped or not path.is_file():
+            if rules.ignored(prefix + name):
+                continue
+            _check_name(prefix + name, root)
+            try:
+                target = path.resolve(strict=path.is_symlink())
+            except (OSError, RuntimeError):  # a symlink loop, or a link to nothing
+                notes.append(f"{prefix + name} is a broken symlink or a symlink loop: not packaged")
+                continue
+            if target in skipped or not path.is_file():
                 continue
             if path.is_symlink() and not _inside(path, root):
                 notes.append(_link_note(prefix + name, path, root, folder=False))
                 continue
             found.append((prefix + name, path))
+    for error in unreadable:
+        where = Path(error.filename or root)
+        rel = where.relative_to(root).as_posix() if _inside(where, root) else str(where)
+        raise PackagingError(
+            f"cannot read folder {rel!r} of SRC: {error.strerror or error}; fix its permissions "
+            "or add it to .fcignore"
+        )
     found.sort()
     if warnings is not None:
         warnings += sorted(notes)
     return found
+
+
+def unsafe_path(name: str) -> Optional[str]:
+    """Why ``name`` cannot be a path inside the package (None when it can): absolute, with a
+    drive letter, a backslash or a ``..`` part would let unzipping write outside the folder
+    (zip-slip); text that is not UTF-8 cannot be stored as the zip's UTF-8 name.
+
+    Example:
+        >>> unsafe_path("pkg/mod.py") is None
+        True
+        >>> unsafe_path("../../etc/cron.d/x")
+        "has a '..' part"
+    """
+    if name.startswith("/"):
+        return "is absolute"
+    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
+        return "starts with a drive letter"
+    if "\\" in name:
+        return "has a backslash"
+    if ".." in name.split("/"):
+        return "has a '..' part"
+    if "\x00" in name:
+        return "has a NUL character"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8"
+    return None
+
+
+def _check_name(rel: str, root: Path) -> None:
+    """Refuse a file whose path cannot be stored safely in the zip (see ``unsafe_path``)."""
+    why = unsafe_path(rel)
+    if why is not None:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise PackagingError(
+            f"file '{shown}' in SRC {str(root)!r}: its path {why}, which a zip cannot hold "
+            "safely; rename it, or add it to .fcignore"
+        )
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -260,6 +318,10 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _link_note(rel: str, path: Path, root: Path, *, folder: bool) -> str:
+    try:
+        path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return f"{rel} is a broken symlink or a symlink loop: not packaged"
     if not _inside(path, root):
         return (
             f"{rel} is a symlink to a path outside SRC: not packaged (copy what the function "

@@ -157,14 +157,17 @@ def _max_memory_mb() -> Optional[float]:
 def run_invoke(args: argparse.Namespace) -> int:
     """``fcsdk invoke``: returns 0 on success, 1 on a function error, 2 on a usage error."""
     from ..credentials import Credentials
-    from ..lifecycle import find_hooks
+    from ._async_cmd import check_async_arguments
     from .errors import HandlerLoadError, ImportModuleError, UserCodeError
+    from .hooks import module_hooks
     from .invoke import TimedOut, call_handler, error_body, run_timed, timeout_error
     from .loader import load_handler
     from .native import native_context, shape_of
 
-    bad = _bad_seconds("--timeout", args.timeout) or _bad_seconds(
-        "--initialization-timeout", args.initialization_timeout
+    bad = (
+        _bad_seconds("--timeout", args.timeout)
+        or _bad_seconds("--initialization-timeout", args.initialization_timeout)
+        or check_async_arguments(args)
     )
     if bad:
         return _error(bad)
@@ -215,8 +218,7 @@ def run_invoke(args: argparse.Namespace) -> int:
         func = load_handler(args.handler, code_dir)
         hook = load_handler(args.initializer, code_dir) if args.initializer else None
         if hook is None and not args.no_initializer:  # @fc.initializer in the module
-            module = sys.modules.get(getattr(func, "__module__", None) or "")
-            hook = find_hooks(module).get("initializer") if module is not None else None
+            hook = module_hooks(args.handler).get("initializer")  # named by the handler string
         return func, hook
 
     with _environ(env), _stdout_to_stderr() as out:
@@ -259,17 +261,30 @@ def run_invoke(args: argparse.Namespace) -> int:
                 if init.timed_out:
                     _end_process_after(args)
                 return EXIT_FUNCTION_ERROR
-        native = native_context(args.runtime, request_id=rid, **ctx_args)
-        print(f"FC Invoke Start RequestId: {rid}", file=sys.stderr)
-        result = call_handler(
-            func,
-            event,
-            native,
-            timeout=max(timeout - load_seconds, 0.0),
-            on_timeout=on_timeout,
-            reported_timeout=timeout,
-        )
-        print(f"FC Invoke End RequestId: {rid}", file=sys.stderr)
+
+        def attempt(retry_count: Optional[int]) -> Any:
+            retry = None if retry_count is None else str(retry_count)
+            native = native_context(args.runtime, request_id=rid, retry_count=retry, **ctx_args)
+            print(f"FC Invoke Start RequestId: {rid}", file=sys.stderr)
+            result = call_handler(
+                func,
+                event,
+                native,
+                timeout=max(timeout - (load_seconds if not retry_count else 0.0), 0.0),
+                on_timeout=on_timeout,
+                reported_timeout=timeout,
+            )
+            print(f"FC Invoke End RequestId: {rid}", file=sys.stderr)
+            return result
+
+        # --async: FC's retries and the destination record (see _async_cmd)
+        if getattr(args, "async_invoke", False):
+            from ._async_cmd import run_attempts
+
+            arn = f"acs:fc:{region or ''}:{args.account_id or ''}:functions/{name}"
+            result = run_attempts(args, attempt, event, request_id=rid, function_arn=arn)
+        else:
+            result = attempt(None)
         memory = _max_memory_mb()
         used = f", Max Memory Used: {memory:.2f} MB" if memory is not None else ""
         print(

@@ -12,10 +12,13 @@ fcsdk's sample event of a trigger instead of ``--event`` (``fcsdk events list`` 
 options).
 
 ``fcsdk serve index.handler`` serves FC's custom-runtime protocol on ``--port``, else
-``FC_CUSTOM_LISTEN_PORT``, else 9000. A valid ``x-fc-function-timeout`` header bounds each
-call. On SIGTERM it waits for in-flight invocations (at most ``--graceful-timeout`` seconds),
-runs PreStop and exits; invocations still running after the grace period are abandoned and the
-process ends at once.
+``FC_CUSTOM_LISTEN_PORT``, else 9000; an HTTP app as an FC 3.0 web function (``--mode``). A
+valid ``x-fc-function-timeout`` header bounds each call (without one: the function's timeout
+FC sent before, else ``--timeout``). On SIGTERM it waits for in-flight invocations (at most
+``--graceful-timeout`` seconds), then runs the ASGI lifespan shutdown and PreStop on their own
+thread (at most ``--pre-stop-timeout``) while still waiting for them, and exits: invocations
+still running then are answered as failed and the process ends at once (never answered failed
+and left to complete).
 
 Example:
     >>> import argparse
@@ -34,6 +37,7 @@ import sys
 from typing import Any
 
 from .._runtimes import DEFAULT_RUNTIME, RUNTIMES
+from ._async_cmd import add_async_arguments
 from ._cmd import (
     EXIT_FUNCTION_ERROR,
     EXIT_USAGE,
@@ -109,6 +113,7 @@ def add_parser(subparsers: Any) -> None:
     inv.add_argument(
         "--no-initializer", action="store_true", help="do not run the module's @fc.initializer"
     )
+    add_async_arguments(inv)
     inv.set_defaults(func=run_invoke)
 
     srv = subparsers.add_parser(
@@ -116,7 +121,9 @@ def add_parser(subparsers: Any) -> None:
         help="serve a handler over FC's custom-runtime HTTP protocol",
         description=(
             "Serve HANDLER (module.function) over FC's custom-runtime protocol: POST /invoke, "
-            "POST /initialize, GET /pre-stop, GET /pre-freeze. Needs fcsdk[server]."
+            "POST /initialize, GET /pre-stop, GET /pre-freeze. An HTTP app (fc.http.asgi, "
+            "fc.http.wsgi, a Router, an ASGI app) is served as an FC 3.0 web function: every "
+            "other request goes to the app as it is. Needs fcsdk[server]."
         ),
     )
     srv.add_argument("handler", help="module.function, e.g. index.handler")
@@ -147,7 +154,28 @@ def add_parser(subparsers: Any) -> None:
         "--graceful-timeout",
         type=float,
         default=None,
-        help="on SIGTERM, wait at most this many seconds for in-flight invocations",
+        help="on SIGTERM, wait at most this many seconds for in-flight invocations; those "
+        "still running then are answered with their result if it comes while PreStop runs, "
+        "else as failed, and the process ends at once",
+    )
+    srv.add_argument(
+        "--pre-stop-timeout",
+        type=float,
+        default=10.0,
+        help="seconds for the ASGI lifespan shutdown and the PreStop hook (default 10)",
+    )
+    srv.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds a call may run when FC sent no x-fc-function-timeout yet (default 60)",
+    )
+    srv.add_argument(
+        "--mode",
+        choices=("auto", "web", "event"),
+        default="auto",
+        help="web: pass HTTP requests through to the app (FC 3.0 web function); event: the "
+        "/invoke protocol; auto (default): web for fc.http.asgi/wsgi, a Router or an ASGI app",
     )
     srv.add_argument("--access-log", action="store_true", help="log every HTTP request")
     srv.add_argument(
@@ -211,6 +239,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.workers < 1 or args.max_body_size < 0:
         return _error("--workers must be at least 1 and --max-body-size not negative")
     bad = _bad_seconds("--graceful-timeout", args.graceful_timeout, zero=True)
+    bad = bad or _bad_seconds("--pre-stop-timeout", args.pre_stop_timeout)
+    bad = bad or _bad_seconds("--timeout", args.timeout)
     bad = bad or _setup_logging(args.log_format)
     if bad:
         return _error(bad)
@@ -224,6 +254,9 @@ def run_serve(args: argparse.Namespace) -> int:
         max_body_size=args.max_body_size,
         runtime=args.runtime,
         invoke_log=args.invoke_log,
+        mode=args.mode,
+        timeout=args.timeout,
+        pre_stop_timeout=args.pre_stop_timeout,
     )
     config = uvicorn.Config(
         app,

@@ -160,9 +160,27 @@ def _run(func: Callable[..., Any], event: bytes, native: Any, ctx: Context) -> b
         current_context.reset(token)
 
 
-def _failure(exc: BaseException, rid: str, started: float) -> InvokeResult:
+def _failure(
+    exc: BaseException, rid: str, started: float, secrets: tuple[str, ...] = ()
+) -> InvokeResult:
     err = error_json(exc)
+    if secrets:  # the credentials this invocation was given, decorated handler or not
+        from .._redact import redact_value
+
+        err = redact_value(err, secrets)
     return InvokeResult(rid, error_body(err), err, False, (time.perf_counter() - started) * 1000)
+
+
+def _given_secrets(ctx: Context) -> tuple[str, ...]:
+    """The secret and token the runtime passes this invocation, remembered by the instance
+    (so log lines of any thread are masked) and masked in the error JSON."""
+    try:
+        creds = ctx.credentials  # resolving remembers them (fcsdk.context)
+    except Exception:  # malformed credential headers: nothing to mask
+        return ()
+    if creds is None:
+        return ()
+    return (creds.access_key_secret, creds.security_token or "")
 
 
 def thread_stacks(skip_current: bool = True) -> str:
@@ -257,6 +275,7 @@ def call_handler(
     """
     ctx = context if context is not None else Context.of(native)
     rid = ctx.request_id
+    secrets = _given_secrets(ctx)
     started = time.perf_counter()
     try:
         if timeout is None:
@@ -271,5 +290,5 @@ def call_handler(
                 return InvokeResult(rid, error_body(err), err, True, elapsed)
             body = late
     except HANDLER_ERRORS as exc:
-        return _failure(exc, rid, started)
+        return _failure(exc, rid, started, secrets)
     return InvokeResult(rid, body, None, False, (time.perf_counter() - started) * 1000)

@@ -95,7 +95,8 @@ def invoke(
             :class:`~fcsdk.events.TablestoreEvent` (CBOR); see :func:`encode_event`.
         context: what FC would pass; default :func:`fake_context` (``python3.10`` shape).
         raise_errors: re-raise the handler's exception (default); with False, return FC's
-            error JSON as the body and ``X-Fc-Error-Type: UnhandledInvocationError``.
+            error JSON as the body and ``X-Fc-Error-Type: UnhandledInvocationError``, for
+            ``sys.exit()`` and ``KeyboardInterrupt`` too, as FC's runtime reports them.
 
     Returns:
         :class:`InvokeResult` with ``body`` (bytes exactly as FC would send), ``json()``,
@@ -113,14 +114,14 @@ def invoke(
         'EventValidationError'
     """
     from .._fcbody import encode_body
-    from ..runtime.invoke import error_body, error_json
+    from ..runtime.invoke import HANDLER_ERRORS, error_body, error_json
     from ._context import fake_context
 
     data = encode_event(event)
     ctx = fake_context() if context is None else context
     try:
         body = encode_body(handler(data, ctx))
-    except Exception as exc:
+    except HANDLER_ERRORS as exc:  # sys.exit() too: FC's runtime reports it as an error
         if raise_errors:
             raise
         headers: Dict[str, str] = {"X-Fc-Error-Type": "UnhandledInvocationError"}

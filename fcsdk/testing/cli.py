@@ -280,12 +280,17 @@ def _b64(value: Any) -> Any:
 
 
 def _schema_of(tp: Any, mode: str) -> Dict[str, Any]:
-    from .._codec import build_adapter
+    from .._codec import build_adapter, uses_msgspec
 
     if tp is None or tp is Any or tp is object:
         return {}
     if tp is bytes:
         return {"type": "string", "format": "binary"}
+    if uses_msgspec(tp):  # msgspec Structs: msgspec's own JSON Schema (same for both modes)
+        import msgspec
+
+        schema: Dict[str, Any] = msgspec.json.schema(tp)
+        return schema
     result: Dict[str, Any] = build_adapter(tp).json_schema(mode=mode)  # type: ignore[arg-type]
     return result
 

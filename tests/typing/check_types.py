@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Union
 
+import msgspec
 from pydantic import BaseModel
 from typing_extensions import assert_type
 
@@ -22,6 +23,20 @@ def bare(event: Order, context: fc.Context) -> int:
 @fc.handler(model=Order)
 def called(event: Order) -> str:
     return event.order_id
+
+
+class Point(msgspec.Struct):
+    x: int
+
+
+@fc.handler
+def struct_bare(event: Point, context: fc.Context) -> Point:
+    return event
+
+
+@fc.handler(model=list[Point], response_model=list[Point])
+def struct_called(event: list[Point]) -> list[Point]:
+    return event
 
 
 @fc.handler
@@ -43,8 +58,32 @@ def checks() -> None:
     # The original signature survives decoration: a wrong argument is a type error.
     called.__wrapped__("not an order")  # type: ignore[arg-type]
     init(None)
+    # msgspec models keep their types too.
+    assert_type(struct_bare(b"{}", None), Union[str, bytes])
+    assert_type(struct_bare.__wrapped__(Point(1), fc.Context.of(None)), Point)
+    assert_type(struct_called.__wrapped__([Point(1)]), list[Point])
+    struct_called.__wrapped__(Point(1))  # type: ignore[arg-type]
 
 
 @fc.initializer
 def init(context: fc.Context) -> None:
     return None
+
+
+def idempotency_checks() -> None:
+    """Never called: idempotency keeps the handler's and the inner function's types."""
+    from fcsdk.idempotency import Idempotency, MemoryStore
+
+    idem = Idempotency(MemoryStore(), key="order_id")
+
+    @fc.handler(idempotency=idem)
+    def guarded(event: Order) -> str:
+        return event.order_id
+
+    @idem.function()
+    def charge(order: Order) -> int:
+        return 1
+
+    assert_type(guarded.__wrapped__(Order(order_id="a")), str)
+    assert_type(guarded(b"{}", None), Union[str, bytes])
+    assert_type(charge(Order(order_id="a")), int)

@@ -1,0 +1,164 @@
+"""The worker threads of ``fcsdk serve``: jobs handed over from the event loop, answers handed
+back as asyncio futures.
+
+Why not ``concurrent.futures.ThreadPoolExecutor``: a call that outlives its timeout must free
+its place (FC's instance concurrency stays what it was) while Python cannot stop the thread.
+Here the event loop stops waiting (:meth:`Pool.abandon`) and a new worker takes the lost one's
+place; the old thread ends after its call returns. So timeouts need no extra thread per call,
+and a job that has not started yet can be withdrawn (:meth:`Job.withdraw`): at shutdown, work
+that never ran is never reported as having run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["Job", "Pool"]
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if not future.done():
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+class Job:
+    """One call waiting for, or running on, a worker thread.
+
+    Attributes:
+        future: resolved (on the loop) with the call's value or exception.
+    """
+
+    __slots__ = ("_claim", "abandoned", "args", "finished", "fn", "future", "loop")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+    ) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[Any] = loop.create_future()
+        self.fn = fn
+        self.args = args
+        self._claim = [True]  # popped once: by the worker that runs it, or by withdraw()
+        self.abandoned = False  # nobody waits for it any more: its thread retires after it
+        self.finished = False
+
+    def withdraw(self) -> bool:
+        """Make sure the job never runs: True when it had not started (it never will), False
+        when a worker is already running it."""
+        try:
+            self._claim.pop()
+        except IndexError:
+            return False
+        return True
+
+    def run(self) -> None:
+        """Run the call (on a worker) unless it was withdrawn; settle :attr:`future`."""
+        try:
+            self._claim.pop()
+        except IndexError:
+            return
+        try:
+            value, ok = self.fn(*self.args), True
+        except BaseException as exc:  # handed to the awaiting coroutine
+            value, ok = exc, False
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            self.loop.call_soon_threadsafe(_settle, self.future, ok, value)
+
+
+class Pool:
+    """``size`` worker threads started on demand.
+
+    Example:
+        >>> import asyncio
+        >>> pool = Pool(2)
+        >>> async def main():
+        ...     return await pool.submit(asyncio.get_running_loop(), max, (1, 2)).future
+        >>> asyncio.run(main())
+        2
+        >>> pool.shutdown()
+    """
+
+    def __init__(self, size: int, name: str = "fcsdk-worker") -> None:
+        self.size = max(1, size)
+        self.name = name
+        self._queue: queue.SimpleQueue[Optional[Job]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+        self._running = 0
+        self._excess = 0  # threads to retire when their job returns (replaced by abandon())
+        self._closed = False
+
+    @property
+    def busy(self) -> int:
+        """Jobs running on a worker now."""
+        return self._running
+
+    def submit(
+        self, loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> Job:
+        """Queue ``fn(*args)``; await ``job.future`` on ``loop`` for its value."""
+        job = Job(loop, fn, args)
+        self._queue.put(job)
+        if self._queue.qsize() > self._idle and self._threads < self.size + self._excess:
+            self._start()
+        return job
+
+    def abandon(self, job: Job) -> None:
+        """The caller stopped waiting for ``job``, which runs (a timeout): start a worker in
+        its place; the thread running it ends once the job returns."""
+        with self._lock:
+            if job.finished:
+                return
+            job.abandoned = True
+            self._excess += 1
+        self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._closed or self._threads >= self.size + self._excess:
+                return
+            self._threads += 1
+            number = self._threads
+        threading.Thread(target=self._work, name=f"{self.name}-{number}", daemon=True).start()
+
+    def _work(self) -> None:
+        get = self._queue.get
+        while True:
+            with self._lock:
+                self._idle += 1
+            job = get()
+            with self._lock:
+                self._idle -= 1
+                if job is not None:
+                    self._running += 1
+            if job is None:
+                break
+            job.run()
+            with self._lock:
+                self._running -= 1
+                job.finished = True
+                if job.abandoned:  # a worker took this thread's place: retire
+                    self._excess -= 1
+                    break
+        with self._lock:
+            self._threads -= 1
+
+    def shutdown(self) -> None:
+        """Let the idle workers end; running jobs finish on their threads."""
+        with self._lock:
+            self._closed = True
+            count = self._threads
+        for _ in range(count):
+            self._queue.put(None)

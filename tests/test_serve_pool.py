@@ -1,0 +1,126 @@
+"""`fcsdk serve`'s worker pool: jobs settle asyncio futures, a late job's worker is replaced, a
+job that has not started can be withdrawn and then never runs."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from fcsdk.runtime._pool import Pool
+
+
+def test_values_and_exceptions_reach_the_awaiting_coroutine():
+    pool = Pool(4)
+
+    def boom():
+        raise KeyError("k")
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        value = await pool.submit(loop, max, (3, 7)).future
+        with pytest.raises(KeyError):
+            await pool.submit(loop, boom, ()).future
+        return value
+
+    try:
+        assert asyncio.run(main()) == 7
+    finally:
+        pool.shutdown()
+
+
+def test_jobs_run_at_once_up_to_the_size_then_queue():
+    pool = Pool(4)
+    barrier = threading.Barrier(4, timeout=10)
+    running = []
+
+    def work(i):
+        running.append(i)
+        barrier.wait()  # all four at once, or the barrier breaks
+        return threading.current_thread().name
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        jobs = [pool.submit(loop, work, (i,)) for i in range(8)]
+        return await asyncio.gather(*(j.future for j in jobs))
+
+    try:
+        names = asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert sorted(running) == list(range(8))
+    assert len(set(names)) == 4  # four threads, reused
+
+
+def test_an_abandoned_job_is_replaced_and_its_thread_retires():
+    pool = Pool(1)
+    release = threading.Event()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        stuck = pool.submit(loop, release.wait, (10,))
+        await asyncio.sleep(0.1)
+        pool.abandon(stuck)  # the caller gave up (a timeout)
+        started = time.perf_counter()
+        assert await pool.submit(loop, max, (1, 2)).future == 2  # not behind the stuck one
+        assert time.perf_counter() - started < 5
+        release.set()
+        await stuck.future
+        await asyncio.sleep(0.1)
+
+    try:
+        asyncio.run(main())
+        assert pool._threads == 1  # back to the pool's size once the late job returned
+    finally:
+        pool.shutdown()
+
+
+def test_a_withdrawn_job_never_runs_and_a_running_one_cannot_be_withdrawn():
+    pool = Pool(1)
+    release = threading.Event()
+    ran = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        first = pool.submit(loop, release.wait, (10,))
+        queued = pool.submit(loop, ran.append, ("queued",))
+        await asyncio.sleep(0.1)
+        assert queued.withdraw() is True
+        assert first.withdraw() is False  # running: it is the worker's
+        assert pool.busy == 1
+        release.set()
+        await first.future
+        await asyncio.sleep(0.05)
+        assert pool.busy == 0
+        await pool.submit(loop, ran.append, ("after",)).future
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert ran == ["after"]
+
+
+def test_jobs_submitted_from_many_loops_at_once_each_get_their_own_answer():
+    pool = Pool(8)
+    barrier = threading.Barrier(16, timeout=10)
+    answers = {}
+
+    def client(i):
+        async def main():
+            barrier.wait()
+            return await pool.submit(asyncio.get_running_loop(), lambda: i * i, ()).future
+
+        answers[i] = asyncio.run(main())
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    finally:
+        pool.shutdown()
+    assert answers == {i: i * i for i in range(16)}
