@@ -228,3 +228,25 @@ def test_https_exports_build_the_tls_context_once_per_process(monkeypatch, caplo
         listener.close()
     assert caplog.text.count("spans not exported") == 3  # the export was tried each time
     assert len(calls) <= 1
+
+
+@pytest.mark.parametrize("name", ["namespace", "__name__", "__labels__", "__value__"])
+def test_reserved_dimension_names_are_refused_not_written_into_the_labels(name):
+    """A dimension ``namespace`` replaced the metric set's namespace label, and ``__name__``
+    etc. (MetricStore's own columns, reserved in Prometheus) went into ``__labels__``."""
+    out = io.StringIO()
+    metrics = Metrics(namespace="shop", stream=out)
+
+    @fc.handler
+    @metrics.log_metrics
+    def handler(event: bytes) -> str:
+        metrics.add_metric("Orders", "Count", 1)
+        with pytest.raises(MetricsError, match="is reserved"):
+            metrics.add_dimension(name, "x")
+        with pytest.raises(MetricsError, match="is reserved"):
+            metrics.set_default_dimensions(**{name: "x"})
+        return "ok"
+
+    handler(b"", {"x-fc-request-id": "r-1"})
+    (line,) = _read(out)
+    assert line["samples"][0]["__labels__"] == "namespace#$#shop"
