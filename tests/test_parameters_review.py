@@ -138,3 +138,18 @@ def test_aget_is_not_queued_behind_a_busy_default_executor():
         value, elapsed = asyncio.run(main(server.endpoint))
     assert value == "hunter2-review"
     assert elapsed < 2.0, elapsed
+
+
+def test_importing_the_providers_loads_no_asyncio():
+    """``fcsdk.parameters`` imported asyncio at module level (~20 ms of every cold start that
+    uses only ``get``); it is needed by ``aget`` alone."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from fcsdk.parameters import KMSSecrets, OOSParameters, EnvironmentParameters\n"
+        "print('asyncio' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -11,7 +11,6 @@ again with its own.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import copy
 import logging
@@ -298,6 +297,8 @@ class ProviderCore:
         age: float,
         force: bool,
     ) -> _Entry:
+        import asyncio  # here, not at import: ~20 ms that sync handlers never need
+
         for _ in range(3):
             entry, fut, lead, leader_creds = self._join(key, creds, age, force)
             if entry is not None:
