@@ -18,9 +18,7 @@ import time
 import traceback
 from typing import Any, Optional
 
-from . import logging as _fclog
 from ._coldstart import is_cold_start
-from ._logkeys import current_keys
 
 __all__ = ["EXCEPTION_FIELDS", "JSON_FIELDS", "JSONFormatter"]
 
@@ -151,3 +149,9 @@ def _finite(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (list, tuple)):
         return [_finite(v, depth + 1) for v in value]
     return value
+
+
+# Last, so that importing this module first (``import fcsdk._jsonlog``) works: fcsdk.logging
+# imports JSONFormatter from here while it initializes, and _logkeys imports fcsdk.logging.
+from . import logging as _fclog  # noqa: E402
+from ._logkeys import current_keys  # noqa: E402

@@ -250,3 +250,19 @@ def test_reserved_dimension_names_are_refused_not_written_into_the_labels(name):
     handler(b"", {"x-fc-request-id": "r-1"})
     (line,) = _read(out)
     assert line["samples"][0]["__labels__"] == "namespace#$#shop"
+
+
+@pytest.mark.parametrize(
+    "module", ["fcsdk._jsonlog", "fcsdk._logkeys", "fcsdk._logstep", "fcsdk.logging"]
+)
+def test_each_logging_module_imports_first_in_a_fresh_interpreter(module):
+    """``import fcsdk._jsonlog`` (or ``_logkeys``) before ``fcsdk.logging`` was a circular
+    ImportError: ``pytest tests/test_logging_json.py`` on its own failed at collection, and the
+    suite passed only because of the order in which it imported modules."""
+    import subprocess
+    import sys
+
+    code = f"import {module}\nimport fcsdk as fc\nprint(type(fc.logger).__name__)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "FCLogger"
