@@ -24,6 +24,7 @@ def test_there_are_benchmarks() -> None:
         "coldstart",
         "parameters",
         "observability",
+        "batch",
     }
 
 

@@ -20,6 +20,19 @@ import datetime as _dt
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from ._factory_base import _ACCOUNT, Body, _dumps, _iso, _text
+from ._factory_batch import (
+    BROKEN_RECORD,
+    NOT_JSON,
+    batch,
+    cloudevents_batch,
+    dts_batch,
+    kafka_batch,
+    mns_queue_batch,
+    mqtt_batch,
+    rabbitmq_batch,
+    rocketmq_batch,
+    rocketmq_selfhosted_batch,
+)
 from ._factory_mq import (
     cloudevents,
     dts,
@@ -33,20 +46,31 @@ from ._factory_mq import (
 )
 
 __all__ = [
+    "BROKEN_RECORD",
+    "NOT_JSON",
     "apigateway",
+    "batch",
     "cdn",
     "cloudevents",
+    "cloudevents_batch",
     "dts",
+    "dts_batch",
     "http",
     "kafka",
+    "kafka_batch",
     "mns_queue",
+    "mns_queue_batch",
     "mns_topic",
     "mqtt",
+    "mqtt_batch",
     "names",
     "oss",
     "rabbitmq",
+    "rabbitmq_batch",
     "rocketmq",
+    "rocketmq_batch",
     "rocketmq_selfhosted",
+    "rocketmq_selfhosted_batch",
     "sample",
     "sls",
     "tablestore",
