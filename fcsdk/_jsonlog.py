@@ -18,9 +18,7 @@ import time
 import traceback
 from typing import Any, Optional
 
-from . import logging as _fclog
 from ._coldstart import is_cold_start
-from ._logkeys import current_keys
 
 __all__ = ["EXCEPTION_FIELDS", "JSON_FIELDS", "JSONFormatter"]
 
@@ -124,4 +122,36 @@ class JSONFormatter(logging.Formatter):
             for key, value in mask_fields(extra, configured).items():
                 if key not in out:  # a key never replaces a standard field
                     out[key] = value
-        return _fclog.mask_secrets(json.dumps(out, default=str, ensure_ascii=False))
+        try:
+            text = json.dumps(out, default=str, ensure_ascii=False, allow_nan=False)
+        except ValueError:  # NaN/Infinity: JSON has no such tokens, SLS would not parse the line
+            text = json.dumps(_finite(out), default=str, ensure_ascii=False)
+        return _fclog.mask_secrets(text)
+
+
+def _finite(value: Any, depth: int = 0) -> Any:
+    """``value`` with non-finite floats as strings (``"NaN"``, ``"Infinity"``, ``"-Infinity"``).
+
+    Example:
+        >>> _finite({"a": [float("nan"), 1.5], "b": float("-inf")})
+        {'a': ['NaN', 1.5], 'b': '-Infinity'}
+    """
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+    if depth > 64:
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v, depth + 1) for v in value]
+    return value
+
+
+# Last, so that importing this module first (``import fcsdk._jsonlog``) works: fcsdk.logging
+# imports JSONFormatter from here while it initializes, and _logkeys imports fcsdk.logging.
+from . import logging as _fclog  # noqa: E402
+from ._logkeys import current_keys  # noqa: E402

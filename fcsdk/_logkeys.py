@@ -21,8 +21,6 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from . import logging as _fclog
-
 if TYPE_CHECKING:
     from .context import Context
     from .steps import Step
@@ -342,3 +340,8 @@ def get_fc_logger(name: str) -> FCLogger:
             manager.loggerClass = previous
     assert isinstance(log, FCLogger)
     return log
+
+
+# Last, so that importing this module first (``import fcsdk._logkeys``) works: fcsdk.logging
+# imports FCLogger from here while it initializes.
+from . import logging as _fclog  # noqa: E402

@@ -212,6 +212,10 @@ class Metrics:
     def add_metadata(self, key: str, value: Any) -> None:
         """Add a field to this invocation's line that is not a dimension (not in the samples).
 
+        Raises:
+            MetricsError: for a key that is not a non-empty str, a value JSON cannot hold (NaN,
+                a cycle, non-str dict keys), or a call outside :meth:`log_metrics`.
+
         Example:
             >>> from fcsdk.metrics import Metrics
             >>> Metrics(namespace="shop").add_metadata("order_id", "o-1")
@@ -221,7 +225,15 @@ class Metrics:
         """
         if not isinstance(key, str) or not key:
             raise MetricsError("metadata key must be a non-empty str")
-        self._current("add_metadata").metadata[key] = value
+        current = self._current("add_metadata")
+        try:  # checked now: at the flush it would cost the invocation's whole line
+            json.dumps(value, default=str, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise MetricsError(
+                f"metadata {key!r} cannot be written as JSON ({type(exc).__name__}): use str, "
+                "finite numbers, bools, None, and lists or dicts with str keys of those"
+            ) from None
+        current.metadata[key] = value
 
     def set_default_dimensions(self, **dimensions: str) -> None:
         """Dimensions added to every invocation's line (process-wide, set at import time).

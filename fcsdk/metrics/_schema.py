@@ -120,11 +120,19 @@ def check_name(name: object, what: str) -> str:
             f"{what} {_show(name)} is invalid: use 1 to {MAX_NAME} letters, digits or '_', "
             "not starting with a digit (MetricStore's rule for metric and label names)"
         )
+    if what == "dimension name" and (name.startswith("__") or name == "namespace"):
+        # '__name__', '__labels__'... are MetricStore's own columns; 'namespace' is the label
+        # every sample already carries: either would silently rewrite the series.
+        raise MetricsError(
+            f"dimension name {_show(name)} is reserved (MetricStore's '__' names and the "
+            "'namespace' label): choose another name"
+        )
     return name
 
 
 def check_unit(unit: Union[MetricUnit, str]) -> MetricUnit:
-    found = _UNITS.get(unit.value if isinstance(unit, MetricUnit) else unit)
+    key = unit.value if isinstance(unit, MetricUnit) else unit
+    found = _UNITS.get(key) if isinstance(key, str) else None  # a list is not a TypeError
     if found is None:
         raise MetricsError(
             f"unit {_show(unit)} is unknown: use a MetricUnit such as 'Count', 'Milliseconds', "

@@ -96,6 +96,9 @@ class ACSProvider(BaseProvider):
         credentials: Optional[Credentials] = None,
     ) -> None:
         super().__init__(max_age=max_age, credentials=credentials)
+        for what, given in (("endpoint", endpoint), ("region", region), ("ca", ca)):
+            if given is not None and not isinstance(given, str):
+                raise ConfigurationError(f"{what}= must be a str, got {type(given).__name__}")
         proto = str(protocol).lower()
         if endpoint and "://" in endpoint:
             proto, _, endpoint = endpoint.partition("://")
@@ -267,13 +270,17 @@ def _classify(exc: BaseException) -> dict[str, Any]:
         }
     inner = getattr(exc, "inner_exception", None) or exc
     if isinstance(inner, OSError) or type(inner).__name__ == "RetryError":
-        text = str(inner)
+        text = str(getattr(inner, "message", None) or inner)
         timeout = "timed out" in text.lower() or isinstance(inner, TimeoutError)
+        # requests/urllib3 nest the cause ("Max retries exceeded ... (Caused by ...: [Errno 111]
+        # Connection refused)"): the socket's own reason is what a reader needs, not 200
+        # characters of the wrapper.
+        reason = _REASON.search(text)
         return {
             "code": "Timeout" if timeout else "ConnectionError",
             "status": None,
             "request_id": None,
-            "message": text[:200],  # host, port and the socket error: no request data
+            "message": (reason.group(1).strip() if reason else text)[:200],  # no request data
             "retryable": True,
             "retry_after": None,
         }
@@ -285,6 +292,9 @@ def _classify(exc: BaseException) -> dict[str, Any]:
         "retryable": False,
         "retry_after": None,
     }
+
+
+_REASON = re.compile(r"""(\[Errno -?\d+\][^"')]*|[^:("'>]*timed out[^"')]*)""")
 
 
 def _backoff(attempt: int, retry_after: Optional[float]) -> Optional[float]:
@@ -307,7 +317,12 @@ def _hint(code: str, timeout: float) -> str:
         return "The credentials were refused: on FC they are the invocation's; locally check ALIBABA_CLOUD_* variables."
     if code.startswith(("Forbidden", "NoPermission")):
         return "Give the function's role permission to read it (see the example's s.yaml)."
-    if code.startswith(_RETRY_CODES) or code in ("Timeout", "ConnectionError"):
+    if code == "ConnectionError":
+        return (
+            "Could not connect: check the region or endpoint, and that the function can reach "
+            "it (a VPC endpoint needs the function in that VPC)."
+        )
+    if code.startswith(_RETRY_CODES) or code == "Timeout":
         extra = f" No answer within {timeout:g} s." if code == "Timeout" else ""
         return f"The service is unavailable or throttling.{extra} A longer max_age means fewer fetches."
     return "See the service's error code."

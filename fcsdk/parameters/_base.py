@@ -11,7 +11,6 @@ again with its own.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import copy
 import logging
@@ -80,6 +79,19 @@ def _check_name(name: Any, what: str) -> str:
     return name
 
 
+def _check_credentials(value: Any, where: str) -> Optional[Credentials]:
+    """``value`` if it is None or an :class:`fcsdk.Credentials`, else ConfigurationError (a str
+    or dict would fail much later, inside the SDK, as an AttributeError)."""
+    from ..credentials import Credentials as _Credentials
+
+    if value is None or isinstance(value, _Credentials):
+        return value
+    raise ConfigurationError(
+        f"{where} must be an fc.Credentials (e.g. fc.Credentials.from_env() or "
+        f"context.credentials), got {type(value).__name__}"
+    )
+
+
 def _auth_refused(exc: BaseException) -> bool:
     code = getattr(exc, "service_code", None) or ""
     return isinstance(exc, ParameterFetchError) and code.startswith(_AUTH_CODES)
@@ -103,7 +115,7 @@ class ProviderCore:
         self, *, max_age: float = DEFAULT_MAX_AGE, credentials: Optional[Credentials] = None
     ) -> None:
         self.max_age = _check_max_age(max_age)
-        self.credentials = credentials
+        self.credentials = _check_credentials(credentials, "credentials=")
         self._cache: dict[Hashable, _Entry] = {}
         self._inflight: dict[Hashable, tuple[Future[_Entry], Optional[Credentials]]] = {}
         self._lock = threading.Lock()
@@ -155,7 +167,7 @@ class ProviderCore:
     def _credentials_for(self, explicit: Optional[Credentials]) -> Optional[Credentials]:
         if not self.needs_credentials:
             return None
-        creds = explicit or self.credentials
+        creds = _check_credentials(explicit, "credentials=") or self.credentials
         if creds is not None:
             return creds
         from ..logging import current_context
@@ -285,16 +297,24 @@ class ProviderCore:
         age: float,
         force: bool,
     ) -> _Entry:
+        import asyncio  # here, not at import: ~20 ms that sync handlers never need
+
         for _ in range(3):
             entry, fut, lead, leader_creds = self._join(key, creds, age, force)
             if entry is not None:
                 return entry
             if lead:
-                # The fetch settles the future in a worker thread: a cancelled task does not
-                # strand the followers, and the event loop is never blocked by the request.
+                # The fetch settles the future in a thread of its own: a cancelled task does not
+                # strand the followers, the event loop is never blocked by the request, and the
+                # fetch never queues behind the loop's default executor (a few workers that
+                # other invocations' blocking work may hold far past the fetch's own bounds).
                 ctx = contextvars.copy_context()
-                loop = asyncio.get_running_loop()
-                loop.run_in_executor(None, ctx.run, self._complete, key, fut, fetch, creds)
+                threading.Thread(
+                    target=ctx.run,
+                    args=(self._complete, key, fut, fetch, creds),
+                    name="fcsdk-parameters-fetch",
+                    daemon=True,
+                ).start()
             try:
                 return await asyncio.wrap_future(fut)
             except BaseException as exc:

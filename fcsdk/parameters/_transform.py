@@ -91,6 +91,11 @@ def apply(value: str, transform: Any, what: str, name: str = "") -> Any:
     if transform == "json":
         try:
             return json.loads(value)
+        except RecursionError:
+            error = ParameterValidationError(
+                f"{what} is not JSON fcsdk can read: nested too deeply (transform='json')",
+                name=name,
+            )
         except ValueError as exc:
             msg = getattr(exc, "msg", "invalid JSON")
             pos = getattr(exc, "lineno", None), getattr(exc, "colno", None)

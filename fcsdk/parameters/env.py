@@ -43,6 +43,16 @@ class EnvironmentParameters(BaseProvider):
         credentials: Optional[Credentials] = None,
     ) -> None:
         super().__init__(max_age=max_age, credentials=credentials)
+        from collections.abc import Mapping as _Mapping
+
+        from ..errors import ConfigurationError
+
+        if not isinstance(prefix, str):
+            raise ConfigurationError(f"prefix= must be a str, got {type(prefix).__name__}")
+        if environ is not None and not isinstance(environ, _Mapping):
+            raise ConfigurationError(
+                f"environ= must be a mapping of names to values, got {type(environ).__name__}"
+            )
         self.prefix = prefix
         self._environ = environ
 

@@ -66,6 +66,10 @@ class KMSSecrets(ACSProvider):
         max_age: float = DEFAULT_MAX_AGE,
         credentials: Optional[Credentials] = None,
     ) -> None:
+        if instance_id is not None and not isinstance(instance_id, str):
+            raise ConfigurationError(
+                f"instance_id= must be a str such as 'kst-...', got {type(instance_id).__name__}"
+            )
         if instance_id:
             if endpoint:
                 raise ConfigurationError("pass either endpoint= or instance_id=, not both")

@@ -157,7 +157,8 @@ def _suggest(module: Any, parsed: HandlerName) -> str:
         and not n.startswith("_")
         and getattr(v, "__module__", None) == module.__name__
     ]
-    best = "handler" if "handler" in names else (names[0] if names else "handler")
+    functions = [n for n in names if not isinstance(vars(module)[n], type)]  # not Order(...)
+    best = "handler" if "handler" in names else (functions or names or ["handler"])[0]
     return f"use '{prefix}.{best}'"
 
 

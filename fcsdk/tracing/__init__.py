@@ -360,10 +360,15 @@ class Tracer:
             return base.rstrip("/") + "/v1/traces"
         return otlp_endpoint_from_jaeger(ctx.tracing.jaeger_endpoint)
 
-    def _export(self, spans: list[ReadableSpan], ctx: Context) -> None:
-        """Export one invocation's spans within ``timeout``; never raises."""
+    def _export(
+        self, spans: list[ReadableSpan], ctx: Context, deadline: Optional[float] = None
+    ) -> None:
+        """Export one invocation's spans before ``deadline`` (``time.monotonic()``; default
+        ``timeout`` from now); never raises."""
         if not spans:
             return
+        if deadline is None:
+            deadline = time.monotonic() + self.timeout
         try:
             from .._secrets import invocation_secrets
             from ._export import ExportFailed, mask_spans, post_protobuf
@@ -378,7 +383,7 @@ class Tracer:
             from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
             body = encode_spans(masked).SerializeToString()
-            status = post_protobuf(endpoint, body, self.headers, time.monotonic() + self.timeout)
+            status = post_protobuf(endpoint, body, self.headers, deadline)
             if status >= 300:
                 _log.warning("fcsdk.tracing: the collector answered HTTP %s", status)
         except ExportFailed as exc:
@@ -427,7 +432,34 @@ class TracingStep:
             tracer._batch.reset(token)
             batch.closed = True
             if batch.spans:  # off the event loop: other invocations' tasks keep running
-                import asyncio
+                await _export_off_loop(tracer, batch.spans, call.context)
 
-                loop = asyncio.get_running_loop()
-                await loop.run_in_executor(None, tracer._export, batch.spans, call.context)
+
+def _settle(done: Any) -> None:
+    if not done.done():
+        done.set_result(None)
+
+
+async def _export_off_loop(tracer: Tracer, spans: list[ReadableSpan], ctx: Context) -> None:
+    """Export on a thread of its own, in the invocation's context (its warnings carry its
+    request id and are masked). Not the loop's default executor: with its few workers busy
+    (other invocations' ``aget``, ``asyncio.to_thread``) the export would queue past
+    ``timeout``; the deadline is fixed before the hand-over, so the wait is bounded by it."""
+    import asyncio
+    import contextlib
+    import threading
+
+    loop = asyncio.get_running_loop()
+    deadline = time.monotonic() + tracer.timeout
+    done = loop.create_future()
+    run = contextvars.copy_context().run
+
+    def work() -> None:
+        try:
+            run(tracer._export, spans, ctx, deadline)
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+                loop.call_soon_threadsafe(_settle, done)
+
+    threading.Thread(target=work, name="fcsdk-tracing-export", daemon=True).start()
+    await done

@@ -104,6 +104,21 @@ def mask_spans(spans: Sequence[ReadableSpan], secrets: tuple[str, ...]) -> list[
     return out
 
 
+_tls: Any = None
+
+
+def _tls_context() -> Any:
+    """One ``ssl.create_default_context()`` per process: building it reads the system's CA
+    bundle (~20 ms here), which every traced invocation to an https collector used to pay, out
+    of its 2 s export bound. An ``SSLContext`` may wrap sockets from several threads."""
+    global _tls
+    if _tls is None:
+        import ssl
+
+        _tls = ssl.create_default_context()
+    return _tls
+
+
 def post_protobuf(endpoint: str, body: bytes, headers: Mapping[str, str], deadline: float) -> int:
     """POST ``body`` to ``endpoint`` before ``deadline`` (``time.monotonic()``); returns the HTTP
     status. Raises :class:`ExportFailed` when the deadline passes or the connection fails."""
@@ -125,10 +140,8 @@ def post_protobuf(endpoint: str, body: bytes, headers: Mapping[str, str], deadli
         raise ExportFailed(f"cannot connect: {exc}") from None
     try:
         if url.scheme == "https":
-            import ssl
-
             sock.settimeout(left())
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=url.hostname)
+            sock = _tls_context().wrap_socket(sock, server_hostname=url.hostname)
         host = url.hostname if url.port is None else f"{url.hostname}:{url.port}"
         head = [
             f"POST {path} HTTP/1.1",
