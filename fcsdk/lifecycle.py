@@ -81,9 +81,14 @@ def _make(kind: str, func: Any) -> LifecycleHook:
         )
     takes_context = bool(params)
     is_async = inspect.iscoroutinefunction(inspect.unwrap(func))
+    # A hook is not an invocation: it must not claim the instance's cold start (fcsdk._coldstart),
+    # which belongs to the first invocation. The initializer runs during the cold start, so its
+    # log lines say cold_start true; pre-stop and pre-freeze lines say false.
+    cold = kind == "initializer"
 
     def hook(context: Any = None, /) -> None:
         ctx = Context.of(context)
+        ctx._cache["fcsdk.cold_start"] = cold
         token = current_context.set(ctx)
         try:
             result = func(ctx) if takes_context else func()
