@@ -35,7 +35,9 @@ def test_the_2mb_event_costs_less_than_pydantic_alone() -> None:
     assert "failed" not in anchor, anchor
     ours = bench.measure("fcsdk", 1_000_000, 1536, 120)
     assert "failed" not in ours, ours  # MemoryError/abort over 1.5 GB, or over 120 s
-    assert ours["seconds"] < 2 * 5 * anchor["seconds"], (ours, anchor)
+    # CPU time, not wall time: other processes on CI's two cores move wall time 2-3x between
+    # the two measurements, CPU time far less
+    assert ours["cpu_seconds"] < 2 * 5 * anchor["cpu_seconds"], (ours, anchor)
     assert ours["extra_mb"] < 300, ours
     assert ours["errors"] <= 20
     router = bench.measure("router", 1_000_000, 1536, 120)

@@ -305,7 +305,7 @@ def test_limits_and_mixed_units(out):
             for i in range(101):
                 metrics.add_metric(f"M{i}", "Count", 1)
         elif event == "values":
-            for _ in range(101):
+            for _ in range(10_001):  # 100 per line, 10,000 per invocation
                 metrics.add_metric("V", "Count", 1)
         elif event == "dims":
             for i in range(31):
@@ -315,7 +315,7 @@ def test_limits_and_mixed_units(out):
     for what, message in [
         ("units", "same unit and resolution"),
         ("names", "at most 100 names"),
-        ("values", "100 values already"),
+        ("values", "10000 values already"),
         ("dims", "exceed 30 dimensions"),
     ]:
         with pytest.raises(MetricsError, match=message):

@@ -31,6 +31,19 @@ def test_values_and_exceptions_reach_the_awaiting_coroutine():
         pool.shutdown()
 
 
+def _started_then_wait(started: threading.Event, release: threading.Event) -> bool:
+    started.set()
+    return release.wait(10)
+
+
+async def _until(check, timeout=30.0):
+    """Wait for a condition of the worker threads (a fixed sleep fails on a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
 def test_jobs_run_at_once_up_to_the_size_then_queue():
     pool = Pool(4)
     barrier = threading.Barrier(4, timeout=10)
@@ -56,19 +69,19 @@ def test_jobs_run_at_once_up_to_the_size_then_queue():
 
 def test_an_abandoned_job_is_replaced_and_its_thread_retires():
     pool = Pool(1)
-    release = threading.Event()
+    running, release = threading.Event(), threading.Event()
 
     async def main():
         loop = asyncio.get_running_loop()
-        stuck = pool.submit(loop, release.wait, (10,))
-        await asyncio.sleep(0.1)
+        stuck = pool.submit(loop, _started_then_wait, (running, release))
+        await _until(running.is_set)
         pool.abandon(stuck)  # the caller gave up (a timeout)
         started = time.perf_counter()
         assert await pool.submit(loop, max, (1, 2)).future == 2  # not behind the stuck one
         assert time.perf_counter() - started < 5
         release.set()
         await stuck.future
-        await asyncio.sleep(0.1)
+        await _until(lambda: pool._threads == 1)  # the late job's thread retires after it
 
     try:
         asyncio.run(main())
@@ -79,21 +92,20 @@ def test_an_abandoned_job_is_replaced_and_its_thread_retires():
 
 def test_a_withdrawn_job_never_runs_and_a_running_one_cannot_be_withdrawn():
     pool = Pool(1)
-    release = threading.Event()
+    running, release = threading.Event(), threading.Event()
     ran = []
 
     async def main():
         loop = asyncio.get_running_loop()
-        first = pool.submit(loop, release.wait, (10,))
+        first = pool.submit(loop, _started_then_wait, (running, release))
         queued = pool.submit(loop, ran.append, ("queued",))
-        await asyncio.sleep(0.1)
+        await _until(running.is_set)  # the worker runs the first
         assert queued.withdraw() is True
         assert first.withdraw() is False  # running: it is the worker's
         assert pool.busy == 1
         release.set()
         await first.future
-        await asyncio.sleep(0.05)
-        assert pool.busy == 0
+        await _until(lambda: pool.busy == 0)
         await pool.submit(loop, ran.append, ("after",)).future
 
     try:

@@ -50,18 +50,21 @@ async def invoke(request: Request):
 
 @api.get("/sleep")
 def sleep(s: float, request: Request):
+    t0 = time.monotonic()
     time.sleep(s)
     ctx: fc.Context = request.scope["fc.context"]
     logging.getLogger("app").info("slept for %s", ctx.request_id)
     return {"rid": ctx.request_id, "ak": ctx.credentials.access_key_id,
-            "logger_rid": fc.logger.name and ctx.request_id}
+            "logger_rid": fc.logger.name and ctx.request_id, "t0": t0, "t1": time.monotonic()}
 
 @api.get("/asleep")
 async def asleep(s: float, request: Request):
+    t0 = time.monotonic()
     await asyncio.sleep(s)
     ctx: fc.Context = request.scope["fc.context"]
     logging.getLogger("app").info("slept for %s", ctx.request_id)
-    return {"rid": ctx.request_id, "ak": ctx.credentials.access_key_id}
+    return {"rid": ctx.request_id, "ak": ctx.credentials.access_key_id,
+            "t0": t0, "t1": time.monotonic()}
 
 @api.get("/stream")
 async def stream(n: int, gap: float):
@@ -188,6 +191,20 @@ FC = {
 }
 
 
+def _log_until(srv, check, timeout=30.0):
+    """The server's log once ``check(log)`` holds (lines reach the file after the answer)."""
+    deadline = time.monotonic() + timeout
+    while not check(srv.log()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return srv.log()
+
+
+def _most_at_once(answers):
+    """The most requests that were inside the app at one moment (from the app's own clock)."""
+    spans = [(r.json()["t0"], r.json()["t1"]) for r in answers]
+    return max(sum(1 for t0, t1 in spans if t0 <= start < t1) for start, _ in spans)
+
+
 def _serve(tmp_path_factory, name, files, handler, *args):
     code = write_code(tmp_path_factory.mktemp(name), files)
     return ServeProcess(code, handler, "--max-body-size", str(1 << 20), *args), code
@@ -244,7 +261,7 @@ def test_requests_overlap_each_with_its_own_context_and_log_ids(fastapi_srv):
             calls = [
                 c.get(
                     path,
-                    params={"s": 0.3},
+                    params={"s": 1.0},
                     headers={
                         **FC,
                         "x-fc-request-id": f"par-{path}-{i}",
@@ -253,17 +270,17 @@ def test_requests_overlap_each_with_its_own_context_and_log_ids(fastapi_srv):
                 )
                 for i in range(16)
             ]
-            started = time.perf_counter()
-            answers = await asyncio.gather(*calls)
-            return answers, time.perf_counter() - started
+            return await asyncio.gather(*calls)
 
     for path in ("/sleep", "/asleep"):  # a sync endpoint (threads) and an async one
-        answers, elapsed = asyncio.run(run(path))
-        assert elapsed < 16 * 0.3 / 2, elapsed  # served at once, not one after another
+        answers = asyncio.run(run(path))
+        # served at once, not one after another (measured inside the app: the load of the
+        # machine delays the requests' arrival, not their overlap)
+        assert _most_at_once(answers) >= 8, [(r.json()["t0"], r.json()["t1"]) for r in answers]
         for i, r in enumerate(answers):
             assert (r.json()["rid"], r.json()["ak"]) == (f"par-{path}-{i}", f"AK{i}")
-    time.sleep(0.2)
-    lines = [ln for ln in fastapi_srv.log().splitlines() if "slept for par-" in ln]
+    log = _log_until(fastapi_srv, lambda text: text.count("slept for par-") >= 32)
+    lines = [ln for ln in log.splitlines() if "slept for par-" in ln]
     assert len(lines) == 32
     for line in lines:  # FC's line format, each with its own request id
         m = re.match(r"^\S+Z (\S+) \[INFO\] slept for (\S+)$", line)
@@ -272,7 +289,7 @@ def test_requests_overlap_each_with_its_own_context_and_log_ids(fastapi_srv):
 
 def test_streaming_response_arrives_chunk_by_chunk(fa):
     arrivals = []
-    with fa.stream("GET", "/stream", params={"n": 4, "gap": 0.3}, headers=FC) as r:
+    with fa.stream("GET", "/stream", params={"n": 4, "gap": 0.5}, headers=FC) as r:
         for _line in r.iter_lines():
             arrivals.append(time.time())
     assert len(arrivals) == 4
@@ -324,10 +341,8 @@ def test_x_fc_response_headers_are_fcs_but_x_fc_status(fastapi_srv, fa):
 def test_app_exception_is_a_500_and_a_logged_error(fastapi_srv, fa):
     r = fa.get("/boom", headers={**FC, "x-fc-request-id": "boom-1"})
     assert r.status_code == 500
-    time.sleep(0.1)
-    assert re.search(
-        r"boom-1 \[ERROR\] FC Invoke Error RequestId: boom-1 RuntimeError", fastapi_srv.log()
-    )
+    pattern = r"boom-1 \[ERROR\] FC Invoke Error RequestId: boom-1 RuntimeError"
+    assert re.search(pattern, _log_until(fastapi_srv, lambda text: "boom-1 [ERROR]" in text))
 
 
 def test_sigterm_runs_lifespan_shutdown_then_pre_stop_and_exits_0(tmp_path_factory):
@@ -567,7 +582,5 @@ def test_a_request_past_the_functions_timeout_is_fcs_timeout(fastapi_srv, flask_
         with pytest.raises(httpx.RemoteProtocolError):
             c.get(flask_srv.url + "/stream", params={"n": 2, "gap": 20}, headers=late)
         assert c.get(flask_srv.url + "/echo/y", headers=FC).json()["rid"] == "req-1"
-    time.sleep(0.2)
-    assert "late-1 [ERROR] FC Invoke Error RequestId: late-1 FunctionTimeoutError" in (
-        fastapi_srv.log()
-    )
+    line = "late-1 [ERROR] FC Invoke Error RequestId: late-1 FunctionTimeoutError"
+    assert line in _log_until(fastapi_srv, lambda text: line in text)

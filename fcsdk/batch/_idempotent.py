@@ -37,14 +37,15 @@ def idempotent_caller(
 
     if is_async:
 
-        async def once_async(value: Any, record: Any) -> Any:
-            return await call(value, record, _context())
+        async def once_async(value: Any, record: Any) -> None:
+            await call(value, record, _context())  # the batch ignores it: nothing to store
 
         guarded_async = function(name=name)(once_async)
         return lambda value, record, ctx: guarded_async(value, record)
 
-    def once(value: Any, record: Any) -> Any:
-        return call(value, record, _context())
+    def once(value: Any, record: Any) -> None:
+        call(value, record, _context())  # the batch ignores it: nothing to store (an SDK
+        # response object would fail to encode and fail a record that succeeded)
 
     guarded = function(name=name)(once)
     return lambda value, record, ctx: guarded(value, record)

@@ -232,10 +232,10 @@ class Idempotency:
                         return decode(begun)
                     try:
                         result = await func(*args, **kwargs)
+                        kind, body = encode_value(result)  # unstorable: release, not stuck
                     except BaseException:
                         self._release(begun, ctx, spec_key.text)
                         raise
-                    kind, body = encode_value(result)
                     self._finish(begun, kind, body, ctx, spec_key.text)
                     return result
 
@@ -248,10 +248,10 @@ class Idempotency:
                     return decode(begun)
                 try:
                     result = func(*args, **kwargs)
+                    kind, body = encode_value(result)  # unstorable: release, not stuck
                 except BaseException:
                     self._release(begun, ctx, spec_key.text)
                     raise
-                kind, body = encode_value(result)
                 self._finish(begun, kind, body, ctx, spec_key.text)
                 return result
 

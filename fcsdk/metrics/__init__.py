@@ -41,6 +41,7 @@ from ._schema import (
     MAX_DIMENSIONS,
     MAX_METRICS,
     MAX_VALUES,
+    MAX_VALUES_PER_INVOCATION,
     SAMPLE_FIELDS,
     MetricResolution,
     MetricsError,
@@ -76,9 +77,12 @@ _log = logging.getLogger("fcsdk.metrics")
 
 
 class _MetricSet:
-    __slots__ = ("dimensions", "metadata", "metrics")
+    __slots__ = ("dimensions", "lock", "metadata", "metrics")
 
     def __init__(self) -> None:
+        # threads of one invocation (batch_handler(concurrency=N)) add to the same set: the
+        # look-up-then-insert of a name must not lose the value of a thread that raced it
+        self.lock = threading.Lock()
         self.metrics: dict[str, tuple[MetricUnit, MetricResolution, list[float]]] = {}
         self.dimensions: dict[str, str] = {}
         self.metadata: dict[str, Any] = {}
@@ -161,23 +165,27 @@ class Metrics:
         number = check_value(name, value)
         res = check_resolution(resolution)
         current = self._current("add_metric")
-        entry = current.metrics.get(name)
-        if entry is None:
-            if len(current.metrics) >= MAX_METRICS:
+        with current.lock:
+            entry = current.metrics.get(name)
+            if entry is None:
+                if len(current.metrics) >= MAX_METRICS:
+                    raise MetricsError(
+                        f"metric {name!r} would be metric number {MAX_METRICS + 1} of this "
+                        f"invocation: at most {MAX_METRICS} names per invocation"
+                    )
+                current.metrics[name] = (checked_unit, res, [number])
+                return
+            if entry[0] is not checked_unit or entry[1] is not res:
                 raise MetricsError(
-                    f"metric {name!r} would be metric number {MAX_METRICS + 1} of this "
-                    f"invocation: at most {MAX_METRICS} names per invocation"
+                    f"metric {name!r} was added with unit {entry[0].value!r} and resolution "
+                    f"{int(entry[1])}; add every value with the same unit and resolution"
                 )
-            current.metrics[name] = (checked_unit, res, [number])
-            return
-        if entry[0] is not checked_unit or entry[1] is not res:
-            raise MetricsError(
-                f"metric {name!r} was added with unit {entry[0].value!r} and resolution "
-                f"{int(entry[1])}; add every value with the same unit and resolution"
-            )
-        if len(entry[2]) >= MAX_VALUES:
-            raise MetricsError(f"metric {name!r} has {MAX_VALUES} values already (the most)")
-        entry[2].append(number)
+            if len(entry[2]) >= MAX_VALUES_PER_INVOCATION:
+                raise MetricsError(
+                    f"metric {name!r} has {MAX_VALUES_PER_INVOCATION} values already in this "
+                    "invocation (the most); add a sum or count instead of one value per item"
+                )
+            entry[2].append(number)
 
     def add_dimension(self, name: str, value: str) -> None:
         """Add a dimension to this invocation's metrics.
@@ -196,9 +204,10 @@ class Metrics:
         check_name(name, "dimension name")
         check_dimension_value(name, value)
         current = self._current("add_dimension")
-        if name not in current.dimensions and len(current.dimensions) >= MAX_DIMENSIONS:
-            raise MetricsError(f"dimension {name!r} would exceed {MAX_DIMENSIONS} dimensions")
-        current.dimensions[name] = value
+        with current.lock:
+            if name not in current.dimensions and len(current.dimensions) >= MAX_DIMENSIONS:
+                raise MetricsError(f"dimension {name!r} would exceed {MAX_DIMENSIONS} dimensions")
+            current.dimensions[name] = value
 
     def add_metadata(self, key: str, value: Any) -> None:
         """Add a field to this invocation's line that is not a dimension (not in the samples).
@@ -316,7 +325,11 @@ class Metrics:
         return decorate
 
     def _flush(self, current: _MetricSet, ctx: Context, capture_cold_start: bool) -> None:
-        if not current.metrics and not capture_cold_start:
+        with current.lock:  # a thread that outlives the invocation may still be adding
+            metrics = {n: (u, r, list(v)) for n, (u, r, v) in current.metrics.items()}
+            dimensions = dict(current.dimensions)
+            metadata = dict(current.metadata)
+        if not metrics and not capture_cold_start:
             return
         fn = ctx.function
         dims: dict[str, str] = {}
@@ -325,25 +338,39 @@ class Metrics:
                 dims[name] = value
         dims.update(self.default_dimensions)
         cold = dict(dims) if capture_cold_start and is_cold_start(ctx) else None
-        dims.update(current.dimensions)
-        if not current.metrics and cold is None:
+        dims.update(dimensions)
+        if not metrics and cold is None:
             return
-        line = build_line(
-            namespace=self.namespace,
-            time_ms=int(time.time() * 1000),
-            request_id=ctx.request_id,
-            dimensions=dims,
-            metrics=current.metrics,
-            metadata=current.metadata,
-            cold_start_dimensions=cold,
-        )
         from .._secrets import invocation_secrets, mask_text
 
-        text = json.dumps(line, default=str, ensure_ascii=False, allow_nan=False)
-        text = mask_text(text, invocation_secrets(ctx))
+        secrets = invocation_secrets(ctx)
+        time_ms = int(time.time() * 1000)
+        most = max((len(v) for _, _, v in metrics.values()), default=0)
+        texts = []
+        # a name with more than MAX_VALUES values (one value per record of a large batch) is
+        # written in further lines of the same invocation, MAX_VALUES values each
+        for first in range(0, max(most, 1), MAX_VALUES):
+            part = {
+                n: (u, r, v[first : first + MAX_VALUES])
+                for n, (u, r, v) in metrics.items()
+                if len(v) > first
+            }
+            line = build_line(
+                namespace=self.namespace,
+                time_ms=time_ms,
+                request_id=ctx.request_id,
+                dimensions=dims,
+                metrics=part,
+                metadata=metadata,
+                cold_start_dimensions=cold if first == 0 else None,
+                first_index=first,
+            )
+            text = json.dumps(line, default=str, ensure_ascii=False, allow_nan=False)
+            texts.append(mask_text(text, secrets) + "\n")
         stream = self.stream if self.stream is not None else sys.stdout
         with _write_lock:  # one write per line: lines of concurrent invocations never interleave
-            stream.write(text + "\n")
+            for text in texts:
+                stream.write(text)
             stream.flush()
 
 

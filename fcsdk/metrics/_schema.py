@@ -32,7 +32,8 @@ LINE_FIELDS = (
 SAMPLE_FIELDS = ("__name__", "__labels__", "__time_nano__", "__value__")
 
 MAX_METRICS = 100
-MAX_VALUES = 100
+MAX_VALUES = 100  # values of one name in one line; more are written in further lines
+MAX_VALUES_PER_INVOCATION = 10_000  # of one name in one invocation (100 lines at most)
 MAX_DIMENSIONS = 30
 MAX_NAME = 255
 MAX_DIMENSION_VALUE = 1024
@@ -188,8 +189,12 @@ def build_line(
     metrics: dict[str, tuple[MetricUnit, MetricResolution, list[float]]],
     metadata: dict[str, Any],
     cold_start_dimensions: Union[dict[str, str], None],
+    first_index: int = 0,
 ) -> dict[str, Any]:
-    """The JSON object written for one invocation (see ``docs/notes/observability.md``)."""
+    """The JSON object written for one invocation, or for one part of it when a name has more
+    than ``MAX_VALUES`` values: ``first_index`` is the index of this part's first value of
+    each name, so points of all parts have distinct timestamps (see
+    ``docs/notes/observability.md``)."""
     base = {"namespace": namespace, **dimensions}
     label_text = labels(base)
     nano = time_ms * 1_000_000
@@ -202,7 +207,7 @@ def build_line(
                 {
                     "__name__": name,
                     "__labels__": label_text,
-                    "__time_nano__": nano + i,
+                    "__time_nano__": nano + first_index + i,
                     "__value__": v,
                 }
             )

@@ -149,8 +149,14 @@ class WebApp:
         if declared_size is not None and declared_size > limit:
             return await _too_large(send, limit, close=True)
         ctx = Context.from_headers(headers)
+        if b"x-fc-access-key-secret" in headers or b"x-fc-security-token" in headers:
+            # an app reads them from the headers, not from the Context: resolve them here so
+            # the request's log lines and errors are masked all the same
+            ctx.credentials  # noqa: B018
         response = _Response(send, self._warned)
-        if declared_size is None and scope["method"] not in ("GET", "HEAD"):
+        if declared_size is None and (
+            b"transfer-encoding" in headers or scope["method"] not in ("GET", "HEAD")
+        ):
             receive = _Limited(receive, response, limit)  # chunked: count as it comes
         timeout = self._timeout_for(ctx) if self._timeout_for is not None else None
         token = current_context.set(ctx)
