@@ -17,7 +17,6 @@ fcsdk keeps the cost of an invalid event a small multiple of its size:
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Optional, Union, cast
 
 if TYPE_CHECKING:
@@ -121,8 +120,10 @@ def fail_fast_validator(adapter: TypeAdapter[Any]) -> Optional[Any]:
         validator = SchemaValidator(_with_fail_fast(adapter.core_schema))
     except Exception:  # pydantic < 2.8 rejects the key; exotic schemas: use the plain one
         validator = None
-    with suppress(Exception):  # an adapter with slots: build again next time
+    try:  # noqa: SIM105 (contextlib.suppress: on 3.13 `import typing` no longer loads contextlib)
         adapter._fcsdk_fail_fast = validator  # type: ignore[attr-defined]
+    except Exception:  # an adapter with slots: build again next time
+        pass
     return validator
 
 

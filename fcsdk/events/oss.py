@@ -19,7 +19,6 @@ Example:
 # when the models are built, a fifth of their import time (cold start). Python 3.9 syntax only.
 
 from typing import Any, Dict, List, Optional
-from urllib.parse import unquote
 
 from pydantic import Field
 
@@ -86,7 +85,11 @@ class OSSObject(FCModel):
     @property
     def decoded_key(self) -> str:
         """The key with ``%XX`` escapes decoded (``+`` is kept: it is a legal key character)."""
-        return unquote(self.key) if "%" in self.key else self.key
+        if "%" not in self.key:
+            return self.key
+        from urllib.parse import unquote  # on first use: pydantic on 3.13 does not load it
+
+        return unquote(self.key)
 
 
 class OSSInfo(FCModel):
