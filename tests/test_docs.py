@@ -14,13 +14,14 @@ Convention (the README's, see tests/test_readme.py), by a ``python`` block's fir
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.test_readme import _env  # the README's clean environment, the same for the site
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -61,17 +62,6 @@ def _included(source: str) -> list[str]:
     lines = [line.strip() for line in source.strip().splitlines()]
     found = [SNIPPET.match(line) for line in lines]
     return [m.group(1) for m in found if m] if lines and all(found) else []
-
-
-def _env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FC_", "ALIBABA_CLOUD_", "OSS_", "FCSDK_", "PYTEST_"))
-        and k not in {"accessKeyID", "accessKeySecret", "securityToken", "PYTHONPATH"}
-    }
-    env["PYTHONWARNINGS"] = "error"
-    return env
 
 
 PAGES = _pages()
