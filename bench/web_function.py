@@ -19,13 +19,14 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from serve import free_port, wait_port  # bench/serve.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,25 +63,6 @@ FC_HEADERS = {
     "x-fc-version-id": "",
     "x-fc-retry-count": "0",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(port)
 
 
 def run_wrk(url: str, conns: int, seconds: float) -> tuple[float, float, float]:

@@ -193,12 +193,10 @@ class ProviderCore:
         credentials: Optional[Credentials],
         many: bool = False,
     ) -> Any:
-        how = transform
-        age = self.max_age if max_age is None else _check_max_age(max_age)
-        entry = None if force_fetch else self._fresh(key, age)
+        age, entry = self._cached(key, max_age, force_fetch)
         if entry is None:
             entry = self._load(key, fetch, self._credentials_for(credentials), age, force_fetch)
-        return self._transformed(entry, how, what, name, many)
+        return self._transformed(entry, transform, what, name, many)
 
     async def _avalue(
         self,
@@ -212,14 +210,19 @@ class ProviderCore:
         credentials: Optional[Credentials],
         many: bool = False,
     ) -> Any:
-        how = transform
-        age = self.max_age if max_age is None else _check_max_age(max_age)
-        entry = None if force_fetch else self._fresh(key, age)
+        age, entry = self._cached(key, max_age, force_fetch)
         if entry is None:
             entry = await self._aload(
                 key, fetch, self._credentials_for(credentials), age, force_fetch
             )
-        return self._transformed(entry, how, what, name, many)
+        return self._transformed(entry, transform, what, name, many)
+
+    def _cached(
+        self, key: Hashable, max_age: Optional[float], force_fetch: bool
+    ) -> tuple[float, Optional[_Entry]]:
+        """The max age in force for this call, and the cached entry when it is fresh enough."""
+        age = self.max_age if max_age is None else _check_max_age(max_age)
+        return age, None if force_fetch else self._fresh(key, age)
 
     def _fresh(self, key: Hashable, age: float) -> Optional[_Entry]:
         entry = self._cache.get(key)
