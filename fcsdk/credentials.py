@@ -40,6 +40,8 @@ ENV_SOURCES: tuple[tuple[str, str, str], ...] = (
 
 
 def _str_or_none(value: Any) -> Optional[str]:
+    if type(value) is str:  # the common case, first
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bytes):

@@ -46,7 +46,9 @@ class LifecycleRunner:
         a native-like object for raw FC code."""
         if hasattr(func, "__fcsdk__") or hasattr(func, "__fcsdk_hook__"):
             return ctx
-        return from_headers(ctx.raw or {}, self.runtime, request_id=ctx.request_id)
+        return from_headers(
+            ctx.raw or {}, self.runtime, request_id=ctx.request_id, credentials=ctx.credentials
+        )
 
     async def _initialize(self, ctx: Context) -> Optional[dict[str, Any]]:
         """The Initializer (once, until it succeeds), then the ASGI lifespan startup (once)."""

@@ -143,11 +143,15 @@ class InvokeResult:
         return self.error is None
 
 
+# Return types that are never awaitable: the check (an ABC lookup) is skipped for them.
+_PLAIN = frozenset({str, bytes, dict, list, type(None), int, float, bool})
+
+
 def _run(func: Callable[..., Any], event: bytes, native: Any, ctx: Context) -> bytes:
     token = current_context.set(ctx)
     try:
         value = func(event, native)
-        if inspect.isawaitable(value):
+        if type(value) not in _PLAIN and inspect.isawaitable(value):
             close = getattr(value, "close", None)
             if callable(close):
                 close()  # never awaited: close it, FC's runtime would not await it either

@@ -276,16 +276,21 @@ def native_context(
     )
 
 
+_FROM_HEADERS: Any = object()
+
+
 def from_headers(
     headers: Mapping[str, str],
     runtime: str = "python3.10",
     *,
     request_id: str,
     environ: Optional[Mapping[str, str]] = None,
+    credentials: Any = _FROM_HEADERS,
 ) -> HandlerContext:
     """A native-like context from custom-runtime ``x-fc-*`` headers (lower-case keys), as
-    ``fcsdk serve`` hands it to raw handlers. Credentials: headers, else the environment; other
-    fields exactly as the headers carry them (missing or garbage numbers give None).
+    ``fcsdk serve`` hands it to raw handlers. Credentials: headers, else the environment (or
+    ``credentials`` when given: the invocation's ``Context.credentials``, already read from
+    them); other fields exactly as the headers carry them (missing or garbage numbers give None).
 
     Example:
         >>> ctx = from_headers({"x-fc-function-memory": "256", "x-fc-region": "cn-beijing"},
@@ -296,7 +301,9 @@ def from_headers(
     if shape_of(runtime) == "C":  # a custom runtime's server sees the headers themselves
         return {**{str(k): str(v) for k, v in headers.items()}, "x-fc-request-id": request_id}
     h = headers.get
-    creds = Credentials.from_headers(headers) or Credentials.from_env(environ)
+    if credentials is _FROM_HEADERS:
+        credentials = Credentials.from_headers(headers) or Credentials.from_env(environ)
+    creds = credentials
     memory = _int(h("x-fc-function-memory"))
     name, handler = _text(h("x-fc-function-name")), _text(h("x-fc-function-handler"))
     region, account = _text(h("x-fc-region")), _text(h("x-fc-account-id"))

@@ -262,16 +262,12 @@ class CustomRuntimeApp(LifecycleRunner):
             return await respond(
                 send, status, body, json_body=True, extra=((b"allow", method.encode()),)
             )
-        headers: dict[str, str] = {}
+        headers = _text_headers(scope["headers"])
         sent_rid: Optional[bytes] = None
-        for key, value in scope["headers"]:  # one pass: names, text values, the raw request id
-            name = key.decode("latin-1").lower()
-            try:
-                headers[name] = value.decode("utf-8")
-            except UnicodeDecodeError:
-                headers[name] = value.decode("latin-1")
-            if name == "x-fc-request-id":
-                sent_rid = value
+        if "x-fc-request-id" in headers:
+            for key, value in scope["headers"]:  # the bytes as sent (answered back unchanged)
+                if key.lower() == b"x-fc-request-id":
+                    sent_rid = value
         event = (
             await read_body(headers, receive, send, self.max_body_size) if method == "POST" else b""
         )
@@ -363,6 +359,30 @@ class CustomRuntimeApp(LifecycleRunner):
         if self.invoke_log:
             log.info("FC Invoke End RequestId: %s", rid, extra=extra)
         return result
+
+
+def _text_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    r"""Header names lower-cased, values as text: UTF-8, else latin-1 (every byte kept). One
+    comprehension for the usual all-UTF-8 request (half the cost of a loop with a ``try`` per
+    header; joining them to decode in one piece measured slower still); the loop only when a
+    value is not UTF-8.
+
+    Example:
+        >>> _text_headers([(b"X-Fc-Region", b"cn-hangzhou"), (b"x-bin", b"\xff")])
+        {'x-fc-region': 'cn-hangzhou', 'x-bin': 'ÿ'}
+    """
+    try:
+        return {k.decode("latin-1").lower(): v.decode("utf-8") for k, v in raw}
+    except UnicodeDecodeError:
+        pass
+    out: dict[str, str] = {}
+    for key, value in raw:
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            text = value.decode("latin-1")
+        out[key.decode("latin-1").lower()] = text
+    return out
 
 
 def _context(headers: dict[str, str]) -> Context:
