@@ -5,6 +5,7 @@ DEBUG lines when it fails. ``@fc.handler(log_event=True)`` appends one; see
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 from . import logging as _fclog
@@ -102,43 +103,36 @@ def _secret_key(key: str, exact: frozenset[str]) -> bool:
     return norm in exact or norm.endswith(DEFAULT_MASKED)
 
 
-def _skip_string(text: str, i: int) -> int:
-    """The index after the JSON string that opens at ``text[i]`` (or the end: a cut string)."""
-    n = len(text)
-    i += 1
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-        elif c == '"':
-            return i + 1
-        else:
-            i += 1
-    return n
+#: A JSON string, or the start of one the cut left open.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)', re.S)
+_COLON = re.compile(r"\s*:\s*")
+_STRUCTURE = re.compile(r'["{}\[\],]')
 
 
 def _skip_value(text: str, i: int) -> int:
     """The index after the JSON value that starts at ``text[i]``, balanced brackets and strings
     respected; an unterminated value runs to the end of ``text``."""
     n = len(text)
-    if i < n and text[i] == '"':
-        return _skip_string(text, i)
     depth = 0
     while i < n:
-        c = text[i]
+        m = _STRUCTURE.search(text, i)
+        if m is None:
+            return n
+        c = m.group()
+        i = m.start()
         if c == '"':
-            i = _skip_string(text, i)
+            i = _STRING.match(text, i).end()  # type: ignore[union-attr]  # always matches at '"'
+            if depth == 0:
+                return i
             continue
         if c in "{[":
             depth += 1
-        elif c in "}]":
-            if depth == 0:
-                return i
+        elif depth == 0:  # "," "}" "]" that ends a scalar value
+            return i
+        elif c != ",":
             depth -= 1
             if depth == 0:
                 return i + 1
-        elif c == "," and depth == 0:
-            return i
         i += 1
     return n
 
@@ -155,24 +149,16 @@ def mask_json_text(text: str, extra: tuple[str, ...] = ()) -> str:
     exact = frozenset(_norm(n) for n in extra)
     out: list[str] = []
     start = i = 0
-    n = len(text)
-    while i < n:
-        if text[i] != '"':
-            i += 1
-            continue
-        end = _skip_string(text, i)
-        j = end
-        while j < n and text[j] in " \t\r\n":
-            j += 1
-        if j < n and text[j] == ":" and _secret_key(text[i + 1 : end - 1], exact):
-            j += 1
-            while j < n and text[j] in " \t\r\n":
-                j += 1
-            out.append(text[start:j])
+    while True:
+        m = _STRING.search(text, i)
+        if m is None:
+            break
+        i = m.end()
+        colon = _COLON.match(text, i)
+        if colon is not None and _secret_key(text[m.start() + 1 : i - 1], exact):
+            out.append(text[start : colon.end()])
             out.append(f'"{MASK}"')
-            start = i = _skip_value(text, j)
-        else:
-            i = end
+            start = i = _skip_value(text, colon.end())
     out.append(text[start:])
     return "".join(out)
 
@@ -219,14 +205,17 @@ def capped_event(event: Any, raw: Any, extra: tuple[str, ...], limit: int) -> tu
     if isinstance(masked, str) and isinstance(value, str):  # not JSON (a broken event, say)
         masked = mask_json_text(masked, extra)
     masked = mask_fields(masked, extra)
-    parts: list[str] = []
-    length = 0
-    for chunk in json.JSONEncoder(default=str, ensure_ascii=False).iterencode(masked):
-        parts.append(chunk)
-        length += len(chunk)
-        if length > limit:  # (a large model or dict: stop dumping past the cap)
-            break
-    text = "".join(parts)
+    if isinstance(value, str):  # parsed from at most `limit` bytes: its dump is small too
+        text = json.dumps(masked, default=str, ensure_ascii=False)
+    else:  # a model or dict of any size: dump it piece by piece, and stop past the cap
+        parts: list[str] = []
+        length = 0
+        for chunk in json.JSONEncoder(default=str, ensure_ascii=False).iterencode(masked):
+            parts.append(chunk)
+            length += len(chunk)
+            if length > limit:
+                break
+        text = "".join(parts)
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
         return text, masked

@@ -21,7 +21,6 @@ from fcsdk.logging import setup
 from fcsdk.steps import Invocation, Proceed
 
 
-
 class Order(BaseModel):
     order_id: str
     amount: int
