@@ -6,12 +6,19 @@ For a 3-field event and a 100-item event, prints microseconds per call and the r
 - raw ``json.loads(event)`` (no validation: what the seed examples do);
 - ``json.loads`` + ``Model.model_validate`` (the idiom users write today);
 - bare ``Model.model_validate_json(event)`` (the floor for validated input);
+- the bare pydantic handler: the same handler written without fcsdk,
+  ``def handler(event, context): order = Order.model_validate_json(event); return "ok"``, called
+  as FC calls it. The anchor of the fixed cost ``@fc.handler`` adds (issue 15: at most 1.2x);
 - the fcsdk-decorated handler, called as FC calls it: ``handler(event_bytes, native_context)``
   with a shape-A native context; the handler returns a short ``str`` (passed through as is);
 - AWS Lambda Powertools' ``event_parser`` when installed (``pip install -e '.[bench]'``). It
   needs ``str``, not bytes, so its figure includes ``event.decode()``;
 - the same fields as ``msgspec.Struct`` types: a bare cached ``msgspec.json.Decoder``, and the
   fcsdk handler with the Struct as its model (``pip install -e '.[msgspec]'``).
+
+FC's own log handler is on the root logger, as FC's bootstrap installs it (rebuilt in
+``tests/fc_logging_support.py``): fcsdk keeps its request ids right, which is part of the cost;
+``--no-fc-logging`` measures without it (and without the standard library's logging loaded).
 
 Candidates run interleaved, round after round, timed in CPU time (``time.thread_time``: other
 processes on a shared machine do not count); each ratio is the median of the ratios measured
@@ -93,11 +100,12 @@ LARGE = json.dumps(
 
 
 def measure_all(
-    fns: dict[str, Callable[[], Any]], number: int, rounds: int, base: str
-) -> dict[str, tuple[float, float]]:
-    """Per candidate: the median microseconds per call and the median of its ratio to ``base``
-    measured in the same round. Rounds interleave the candidates (A B C ... A B C ...), so a
-    change of machine load hits all alike, and the paired ratio cancels most of it."""
+    fns: dict[str, Callable[[], Any]], number: int, rounds: int, bases: tuple[str, ...]
+) -> dict[str, tuple[float, ...]]:
+    """Per candidate: the median microseconds per call and, for each of ``bases``, the median
+    of its ratio to that base measured in the same round. Rounds interleave the candidates
+    (A B C ... A B C ...), so a change of machine load hits all alike, and the paired ratio
+    cancels most of it."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
@@ -105,8 +113,8 @@ def measure_all(
             times[name].append(timer.timeit(number=number) / number * 1e6)
     out = {}
     for name, values in times.items():
-        ratios = [v / b for v, b in zip(values, times[base])]
-        out[name] = (statistics.median(values), statistics.median(ratios))
+        ratios = [statistics.median(v / b for v, b in zip(values, times[base])) for base in bases]
+        out[name] = (statistics.median(values), *ratios)
     return out
 
 
@@ -117,11 +125,16 @@ def candidates(model: type[BaseModel], event: bytes) -> dict[str, Callable[[], A
     def handler(event: Any, context: fc.Context) -> str:
         return "ok"
 
+    def bare_handler(event: bytes, context: Any) -> str:
+        order = model.model_validate_json(event)  # noqa: F841 - what the handler would use
+        return "ok"
+
     loads, validate, validate_json = json.loads, model.model_validate, model.model_validate_json
     out: dict[str, Callable[[], Any]] = {
         "json.loads": lambda: loads(event),
         "json.loads + model_validate": lambda: validate(loads(event)),
         "model_validate_json (bare)": lambda: validate_json(event),
+        BARE_HANDLER: lambda: bare_handler(event, native),
         "fcsdk @handler": lambda: handler(event, native),
     }
     try:
@@ -157,24 +170,42 @@ def msgspec_candidates(model: Any, event: bytes, native: Any) -> dict[str, Calla
     }
 
 
+BARE_HANDLER = "bare pydantic handler"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (15)")
-    rounds = parser.parse_args(argv).rounds
+    parser.add_argument(
+        "--no-fc-logging", action="store_true", help="without FC's root log handler"
+    )
+    args = parser.parse_args(argv)
+    rounds = args.rounds
+    if not args.no_fc_logging:
+        from tests.fc_logging_support import FCBootstrapLogging
+
+        FCBootstrapLogging().install()  # as FC's bootstrap does before loading the handler
     import pydantic
 
     print(f"Python {sys.version.split()[0]}, pydantic {pydantic.VERSION}, fcsdk {fc.__version__}")
-    print("median CPU µs per call; ratio: median of the per-round ratios to bare")
+    print("FC's root log handler: " + ("no (--no-fc-logging)" if args.no_fc_logging else "yes"))
+    print(
+        "median CPU µs per call; ratios: medians of the per-round ratios to bare "
+        "model_validate_json and to the bare pydantic handler"
+    )
     for title, model, event, number in (
         ("3-field event", Small, SMALL, 10000),
         ("100-item event", Large, LARGE, 200),
     ):
         print(f"\n{title} ({len(event)} bytes)")
         results = measure_all(
-            candidates(model, event), number, rounds, "model_validate_json (bare)"
+            candidates(model, event), number, rounds, ("model_validate_json (bare)", BARE_HANDLER)
         )
-        for name, (us, ratio) in results.items():
-            print(f"  {name:32s} {us:9.2f} µs   {ratio:5.2f}x bare")
+        for name, (us, ratio, per_handler) in results.items():
+            print(
+                f"  {name:32s} {us:9.2f} µs   {ratio:5.2f}x validate_json"
+                f"   {per_handler:5.2f}x bare handler"
+            )
 
 
 if __name__ == "__main__":

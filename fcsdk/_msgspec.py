@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Optional, Union, get_args
 
 import msgspec
@@ -235,6 +236,8 @@ def make_decoder(model: Any, *, include_input: bool = False) -> Decoder:
 
     # The wrapper's fast path (see fcsdk._handler): the decoder straight on FC's bytes. msgspec
     # rejects NaN/Infinity itself, so no finite check runs first.
+    # No size limit: msgspec stops at the first error whatever the size, as decode() does.
+    decode.fast_max = sys.maxsize  # type: ignore[attr-defined]
     decode.fast_json = decode_json  # type: ignore[attr-defined]
     decode.finite_check = False  # type: ignore[attr-defined]
     decode.fail = fail  # type: ignore[attr-defined]

@@ -150,7 +150,8 @@ def _shape_of(tp: type) -> int:
             callable(getattr(tp, "items", None)) and callable(getattr(tp, "get", None))
         )
         shape = _SHAPE_HEADERS if headers else _SHAPE_NATIVE
-        if len(_SHAPE_BY_TYPE) < 64:
+        # Never a Context: the invocation path looks types up here and wraps what it finds.
+        if len(_SHAPE_BY_TYPE) < 64 and not issubclass(tp, Context):
             _SHAPE_BY_TYPE[tp] = shape
     return shape
 

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import IO, TYPE_CHECKING, Any, MutableMapping, Optional, Union
 
@@ -274,6 +275,7 @@ def patch_handlers(target: Optional[logging.Logger] = None) -> int:
 
 _root = logging.getLogger()
 _seen: dict[int, Any] = {}  # id(handler) -> the formatter found not to need patching
+_factory_lock = threading.Lock()
 
 
 def _is_runtime_handler(h: logging.Handler) -> bool:
@@ -292,9 +294,10 @@ def _is_runtime_handler(h: logging.Handler) -> bool:
 
 def ensure_patched() -> None:
     """Patch (see :func:`patch_handlers`) the root logger's runtime handlers that appeared, or
-    got a new formatter, since the last call. ``@fc.handler`` calls it on every invocation, so
-    FC's handler is patched whenever it was installed; the check costs a loop over the root
-    logger's handlers.
+    got a new formatter, since the last call. It runs before every log record is made (see
+    :func:`patching_record_factory`; ``@fc.handler`` calls it on every invocation when another
+    factory replaced that one), so FC's handler is patched whenever it was installed; the check
+    costs a loop over the root logger's handlers.
 
     Example:
         >>> from fcsdk.logging import ensure_patched
@@ -308,6 +311,37 @@ def ensure_patched() -> None:
             h.setFormatter(_ContextIdFormatter(f or logging.Formatter()))
         else:
             _seen[id(h)] = f
+
+
+def patching_record_factory() -> Any:
+    """Make every log record call :func:`ensure_patched` first (installed once, chaining to the
+    log record factory already set), and return that factory.
+
+    Why: a handler added to the root logger (FC's bootstrap adds its own; user code may call
+    ``logging.basicConfig``) gets its request id patched before it formats any line, and an
+    invocation pays nothing for it: ``@fc.handler`` checks per call only that this factory is
+    still the one installed (if another library replaced it, it calls ``ensure_patched``
+    itself on every invocation, as before).
+
+    Example:
+        >>> import logging
+        >>> from fcsdk.logging import patching_record_factory
+        >>> patching_record_factory() is logging.getLogRecordFactory()
+        True
+    """
+    with _factory_lock:
+        current = logging.getLogRecordFactory()
+        if getattr(current, "_fcsdk_patching", False):
+            return current
+        make = current
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            ensure_patched()
+            return make(*args, **kwargs)
+
+        factory._fcsdk_patching = True  # type: ignore[attr-defined]
+        logging.setLogRecordFactory(factory)
+        return factory
 
 
 def setup(

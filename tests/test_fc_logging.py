@@ -132,3 +132,79 @@ def test_asyncio_handlers_and_tasks_keep_their_ids(fc_log):
     assert len(lines) == n * 7
     for _, _, rid, _, message in lines:
         assert message.endswith(f" mine={rid}")
+
+
+@pytest.fixture
+def record_factory():
+    """Restore the log record factory a test replaced (it is process-wide)."""
+    saved = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(saved)
+
+
+@pytest.mark.parametrize("n", [2, 16])
+def test_fc_handler_added_while_invocations_run_is_patched_before_its_first_line(fc_log, n):
+    """Handlers are patched as each log record is made, not only when an invocation starts: a
+    root handler installed in the middle of in-flight invocations (user code calling
+    basicConfig, a bootstrap that sets up logging late) prints each line's own id at once."""
+    installed = threading.Event()
+    barrier = threading.Barrier(n)
+
+    @fc.handler
+    def handler(event: dict, context: fc.Context) -> str:
+        barrier.wait(timeout=10)  # all in flight, FC's handler not there yet
+        if context.request_id == "mid-0000":
+            fc_log.install()
+            installed.set()
+        assert installed.wait(timeout=10)
+        barrier.wait(timeout=10)
+        logging.info("root mine=%s", context.request_id)
+        fc.logger.info("fc.logger mine=%s", context.request_id)
+        return context.request_id
+
+    ids = [f"mid-{i:04d}" for i in range(n)]
+    assert run_in_threads(fc_log, handler, ids) == ids
+    lines = fc_log.lines()
+    assert len(lines) == 2 * n
+    for _, _, rid, _, message in lines:
+        assert message.endswith(f" mine={rid}"), (rid, message)
+
+
+def test_a_replaced_record_factory_falls_back_to_a_check_per_invocation(fc_log, record_factory):
+    """Another library sets its own factory (not chaining to fcsdk's): FC's handler installed
+    afterwards is still patched, by the check each invocation then makes."""
+    barrier = threading.Barrier(4)
+    handler = _logging_handler(barrier)
+    run_in_threads(fc_log, handler, ["warm-0", "warm-1", "warm-2", "warm-3"])  # fcsdk's factory in
+    assert getattr(logging.getLogRecordFactory(), "_fcsdk_patching", False)
+    logging.setLogRecordFactory(logging.LogRecord)  # replaced, not chained
+    fc_log.install()
+    ids = [f"fallback-{i}" for i in range(4)]
+    started = time.time()
+    assert run_in_threads(fc_log, handler, ids) == ids
+    _assert_own_ids(fc_log.lines()[-4 * len(SOURCES) :], ids, started, time.time())
+    assert logging.getLogRecordFactory() is logging.LogRecord  # left as that library set it
+
+
+def test_a_chaining_record_factory_keeps_patching_and_is_not_wrapped_again(
+    fc_log, record_factory
+):
+    """A library wrapping the current factory (the usual way) keeps fcsdk's in its chain: lines
+    keep their ids and fcsdk does not stack a new factory on every invocation."""
+    handler = _logging_handler(threading.Barrier(2))
+    run_in_threads(fc_log, handler, ["warm-a", "warm-b"])
+    inner = logging.getLogRecordFactory()
+
+    def tagging(*args, **kwargs):
+        record = inner(*args, **kwargs)
+        record.tag = "lib"
+        return record
+
+    logging.setLogRecordFactory(tagging)
+    fc_log.install()
+    for k in range(3):
+        ids = [f"chain-{k}-a", f"chain-{k}-b"]
+        started = time.time()
+        assert run_in_threads(fc_log, handler, ids) == ids
+        _assert_own_ids(fc_log.lines()[-2 * len(SOURCES) :], ids, started, time.time())
+        assert logging.getLogRecordFactory() is tagging
