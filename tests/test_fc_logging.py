@@ -186,9 +186,7 @@ def test_a_replaced_record_factory_falls_back_to_a_check_per_invocation(fc_log, 
     assert logging.getLogRecordFactory() is logging.LogRecord  # left as that library set it
 
 
-def test_a_chaining_record_factory_keeps_patching_and_is_not_wrapped_again(
-    fc_log, record_factory
-):
+def test_a_chaining_record_factory_keeps_patching_and_is_not_wrapped_again(fc_log, record_factory):
     """A library wrapping the current factory (the usual way) keeps fcsdk's in its chain: lines
     keep their ids and fcsdk does not stack a new factory on every invocation."""
     handler = _logging_handler(threading.Barrier(2))
