@@ -172,22 +172,25 @@ def test_a_failed_lookup_is_reported_and_not_cached(resolver, rx, caplog):
     assert resolver.calls.count(HOST) == 2
 
 
-def test_the_cache_expires_and_a_refused_address_is_forgotten(resolver, rx, monkeypatch):
+def test_the_cache_expires_and_a_refused_address_is_forgotten(resolver, rx):
     resolver.release.set()
-    monkeypatch.setattr(_resolve, "DNS_TTL", 0.05)
+    key = (HOST, port_of(rx))
     handler = traced(endpoint_of(rx), timeout=1.0)
     handler(b"", headers("r-1"))
     handler(b"", headers("r-2"))
     assert resolver.calls.count(HOST) == 1
-    time.sleep(0.1)
+    with _resolve._lock:
+        expires, infos = _resolve._cache[key]
+        assert 25 < expires - time.monotonic() <= _resolve.DNS_TTL == 30.0
+        _resolve._cache[key] = (time.monotonic() - 0.001, infos)  # as if 30 s had passed
     handler(b"", headers("r-3"))
     assert resolver.calls.count(HOST) == 2
     assert len(rx.requests) == 3
     # the collector goes away: the cached address is dropped with the refused connection
-    monkeypatch.setattr(_resolve, "DNS_TTL", 30.0)
     rx.stop()
+    assert key in _resolve._cache
     handler(b"", headers("r-4"))
-    assert (HOST, port_of(rx)) not in _resolve._cache
+    assert key not in _resolve._cache
 
 
 def test_ip_literals_are_never_looked_up(resolver, rx):
