@@ -24,8 +24,8 @@ sets before ``proceed()`` and resets after it: steps run on the invocation's own
 correct under instance concurrency by construction.
 
 A step that wants to see events that never reach it defines ``on_decode_error(raw, context,
-error)``: when the event fails to decode (``fc.ValidationError`` and the like, before any
-``around`` runs), ``@fc.handler`` calls it with the event as FC passed it, the
+error)``: when the event fails to decode (``fc.EventDecodeError``, ``fc.EventValidationError``,
+before any ``around`` runs), ``@fc.handler`` calls it with the event as FC passed it, the
 :class:`fcsdk.Context` and the error, then re-raises the error unchanged. The hook only observes
 (``fc.logger.step(log_event=True)`` logs the raw event there): an exception it raises is
 ignored, so the invocation fails exactly as it would without it.
