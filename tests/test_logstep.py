@@ -285,7 +285,7 @@ def test_max_event_bytes_must_be_a_positive_int():
 
 _plain = st.text(alphabet='abcdefghij0123456789 "\\:,{}[]', max_size=12)
 _value = st.recursive(
-    st.none() | st.booleans() | st.integers() | _plain,
+    st.none() | st.booleans() | st.integers(-999, 999) | _plain,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_plain, inner, max_size=3),
     max_leaves=8,
 )
@@ -313,3 +313,21 @@ def test_no_part_of_a_secret_value_survives_any_cut(event, key, secret, cut):
     assert "Z" not in masked and "12345" not in masked
     if cut >= len(text):  # the whole text: the same as masking the parsed event
         assert json.loads(masked) == _logstep.mask_fields(event, ("card",))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(_plain, _value, max_size=4),
+    _secret,
+    st.integers(min_value=1, max_value=300),
+    st.booleans(),
+)
+def test_a_capped_event_stays_within_the_cap_and_never_shows_a_secret(event, secret, limit, text):
+    event = {**event, "auth": {"client_secret": secret}}
+    raw = json.dumps(event, ensure_ascii=False)
+    logged, value = capped_event(None, raw if text else raw.encode(), (), limit)
+    assert "Z" not in logged and "12345" not in logged
+    head = logged.split("... [cut: ")[0]
+    assert len(head.encode()) <= limit
+    if len(raw.encode()) <= limit and len(logged.encode()) <= limit:
+        assert value == _logstep.mask_fields(event)  # small enough: logged whole, as an object
