@@ -33,7 +33,7 @@ from ._codec import (
     uses_msgspec,
 )
 from ._current import current_context
-from .context import _SHAPE_BY_TYPE, Context
+from .context import _FRESH_BY_TYPE, Context
 from .errors import ConfigurationError
 from .steps import Invocation, Step, bind_steps, decode_failed, run_steps
 
@@ -242,9 +242,8 @@ def _make_wrapper(
     set_ctx = current_context.set
     reset_ctx = current_context.reset
     of = Context.of
-    new = object.__new__
     monotonic = time.monotonic
-    shapes = _SHAPE_BY_TYPE
+    fresh_by_type = _FRESH_BY_TYPE
     # The adapter's validate_json for the common case (bytes from FC, no envelope): called
     # directly; any failure goes through the full decoder, which classifies it precisely.
     fast: Callable[[bytes], Any] = getattr(decoder, "fast_json", None) or _unreachable
@@ -274,12 +273,10 @@ def _make_wrapper(
             elif "logging" in modules:
                 patch, logging_module, factory = _logging_patch()
                 patch()
-            shape = shapes.get(type(context))
-            if shape is not None:  # Context._make, inlined: the call was a tenth of the cost
-                ctx = new(Context)
+            fresh = fresh_by_type.get(type(context))
+            if fresh is not None:  # Context._make, inlined (see _InvocationContext)
+                ctx = fresh()
                 ctx._raw = context
-                ctx._shape = shape
-                ctx._environ = None
                 ctx._cache = {}
                 ctx._start = monotonic()
             else:  # a Context (tests, fcsdk's runtime), None, or a type not seen yet
