@@ -10,6 +10,10 @@ Each figure is the median of 5 repeats, in microseconds per call:
 - a traced invocation: ``@tracer.capture_handler`` plus one ``@tracer.capture_method`` call with
   a no-op exporter (spans built, masked and handed over; no network) against Powertools'
   ``Tracer`` (aws-xray-sdk; segments sent over UDP to 127.0.0.1:2000, where nothing listens).
+- an invocation that logs its event (``log_event=True``; JSON format, to /dev/null) with a small
+  JSON event and with a 6 MB binary one (fcsdk cuts it at 8 KiB: ``max_event_bytes``) against
+  Powertools' ``inject_lambda_context(log_event=True)`` given the same event (as a dict, and as
+  the text of the 6 MB payload).
 
 Run: ``python bench/observability.py`` (about 15 s; ``--quick`` for a smoke run).
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import statistics
@@ -30,6 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import fcsdk as fc
 from tests.natives import ShapeA
+
+SMALL_EVENT = {"order_id": "o-1", "amount": 3, "password": "x", "items": [{"sku": "a"}] * 3}
+LOG_SMALL = "invocation + log_event (small event)"
+LOG_BIG = "invocation + log_event (6 MB binary)"
+
+
+def big_event() -> bytes:
+    return bytes(range(256)) * (6 * 1024 * 1024 // 256)
+
 
 TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
@@ -112,6 +126,19 @@ def fcsdk_rows(devnull: Any, number: int) -> dict[str, float]:
 
     native.tracing.span_context = "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1"
     rows["traced invocation (no-op exporter)"] = measure(lambda: traced(b"", native), number)
+
+    @fc.handler(log_event=True)
+    def logged(event: bytes) -> str:
+        return "ok"
+
+    handler = setup("json", stream=devnull, target=fc.logger, keep_runtime=False)
+    try:
+        small = json.dumps(SMALL_EVENT).encode()
+        rows[LOG_SMALL] = measure(lambda: logged(small, native), number)
+        big = big_event()
+        rows[LOG_BIG] = measure(lambda: logged(big, native), max(number // 400, 1))
+    finally:
+        fc.logger.removeHandler(handler)
     return rows
 
 
@@ -148,6 +175,14 @@ def powertools_rows(devnull: Any, number: int) -> Optional[dict[str, float]]:
 
     with contextlib.redirect_stdout(devnull):
         rows["invocation + metrics flush"] = measure(lambda: measured({}, ctx), number)
+
+    @logger.inject_lambda_context(log_event=True)
+    def logged(event: Any, context: Any) -> str:
+        return "ok"
+
+    rows[LOG_SMALL] = measure(lambda: logged(SMALL_EVENT, ctx), number)
+    big = big_event().decode("latin-1")  # Powertools takes the event as Lambda passes it
+    rows[LOG_BIG] = measure(lambda: logged(big, ctx), max(number // 400, 1))
     try:
         import aws_xray_sdk  # noqa: F401
     except ImportError:

@@ -35,7 +35,7 @@ from ._codec import (
 from ._current import current_context
 from .context import _FRESH_BY_TYPE, Context
 from .errors import ConfigurationError
-from .steps import Invocation, Step, bind_steps, run_steps
+from .steps import Invocation, Step, bind_steps, decode_failed, run_steps
 
 if TYPE_CHECKING:
     import inspect
@@ -352,6 +352,8 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
         run = _aio.run
     set_ctx, reset_ctx = current_context.set, current_context.reset
     of = Context.of
+    # Steps that observe events failing to decode (fcsdk.steps: on_decode_error).
+    observers = tuple(s for s in steps if callable(getattr(s, "on_decode_error", None)))
 
     def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
         _ensure_patched()
@@ -359,7 +361,16 @@ def _make_stepped_wrapper(spec: HandlerSpec) -> Callable[..., Union[str, bytes]]
         token = set_ctx(ctx)
         failed: Optional[BaseException] = None
         try:
-            decoded = decoder(event) if decoder is not None else event
+            if decoder is None:
+                decoded = event
+            elif observers:
+                try:
+                    decoded = decoder(event)
+                except Exception as exc:
+                    decode_failed(observers, event, ctx, exc)
+                    raise
+            else:
+                decoded = decoder(event)
             call = Invocation(decoded, event, ctx, spec)
 
             def core() -> Union[str, bytes]:

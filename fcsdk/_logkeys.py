@@ -292,7 +292,9 @@ class FCLogger(logging.Logger):
         if ctx is not None:
             ctx._cache.pop(_BUFFER, None)
 
-    def step(self, *, log_event: bool = False, mask: Sequence[str] = ()) -> Step:
+    def step(
+        self, *, log_event: bool = False, mask: Sequence[str] = (), max_event_bytes: int = 8192
+    ) -> Step:
         """The step for ``@fc.handler(steps=[...])`` that logs the event (``log_event``) and
         writes the buffered DEBUG lines when the invocation fails (``log_event=True`` on
         ``@fc.handler`` appends ``fc.logger.step(log_event=True)``).
@@ -300,6 +302,11 @@ class FCLogger(logging.Logger):
         Parameters:
             log_event: log the incoming event once, at INFO, with masked fields.
             mask: more key names to mask in the event (see :meth:`configure`).
+            max_event_bytes: the most bytes of the event logged; a larger one is cut there and
+                marked ``... [cut: N bytes in all]`` (secret-looking keys still masked).
+
+        Raises:
+            ConfigurationError: ``max_event_bytes`` is not a positive int.
 
         Example:
             >>> import fcsdk as fc
@@ -311,7 +318,9 @@ class FCLogger(logging.Logger):
         """
         from ._logstep import LoggerStep
 
-        return LoggerStep(self, log_event=log_event, mask=tuple(mask))
+        return LoggerStep(
+            self, log_event=log_event, mask=tuple(mask), max_event_bytes=max_event_bytes
+        )
 
 
 def get_fc_logger(name: str) -> FCLogger:

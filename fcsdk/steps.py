@@ -23,6 +23,13 @@ sets before ``proceed()`` and resets after it: steps run on the invocation's own
 ``async def`` handlers alike: the coroutine runs in a copy of that thread's context), so state is
 correct under instance concurrency by construction.
 
+A step that wants to see events that never reach it defines ``on_decode_error(raw, context,
+error)``: when the event fails to decode (``fc.EventDecodeError``, ``fc.EventValidationError``,
+before any ``around`` runs), ``@fc.handler`` calls it with the event as FC passed it, the
+:class:`fcsdk.Context` and the error, then re-raises the error unchanged. The hook only observes
+(``fc.logger.step(log_event=True)`` logs the raw event there): an exception it raises is
+ignored, so the invocation fails exactly as it would without it.
+
 The same steps serve decorators users stack themselves (``@metrics.log_metrics``): see
 :func:`wrap_function`, which runs steps around a plain function call; there ``proceed()`` returns
 the function's own return value, not an encoded body.
@@ -48,7 +55,15 @@ if TYPE_CHECKING:
     from ._handler import HandlerSpec
     from .context import Context
 
-__all__ = ["Invocation", "Proceed", "Step", "bind_steps", "run_steps", "wrap_function"]
+__all__ = [
+    "Invocation",
+    "Proceed",
+    "Step",
+    "bind_steps",
+    "decode_failed",
+    "run_steps",
+    "wrap_function",
+]
 
 Proceed = Callable[[], Any]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -128,6 +143,29 @@ def bind_steps(steps: Sequence[Any], spec: Optional[HandlerSpec]) -> tuple[Step,
             )
         bound.append(step)
     return tuple(bound)
+
+
+def decode_failed(
+    steps: tuple[Step, ...], raw: Any, context: Context, error: BaseException
+) -> None:
+    """Call each step's ``on_decode_error(raw, context, error)`` (those that define one), in
+    order; what a hook raises is dropped so that ``error`` propagates unchanged.
+
+    Example:
+        >>> import fcsdk as fc
+        >>> class Seen:
+        ...     def around(self, call, proceed): return proceed()
+        ...     def on_decode_error(self, raw, context, error): print("not decoded:", raw, error)
+        >>> decode_failed((Seen(),), b"{", fc.Context.of(None), ValueError("bad"))
+        not decoded: b'{' bad
+    """
+    for step in steps:
+        hook = getattr(step, "on_decode_error", None)
+        if callable(hook):
+            try:  # noqa: SIM105  (contextlib costs import time; steps is imported by fcsdk)
+                hook(raw, context, error)
+            except Exception:  # an observer: the decode error is what the caller must see
+                pass
 
 
 def run_steps(steps: tuple[Step, ...], call: Invocation, core: Proceed) -> Any:

@@ -46,6 +46,8 @@ class ReceivedSpan:
     status_message: str
     request: int  # which POST carried it (0, 1, ...)
     arrived: float  # time.monotonic() when the request was read
+    start_ns: int = 0  # the span's own start and end (epoch nanoseconds, as sent)
+    end_ns: int = 0
 
 
 def _value(v: Any) -> Any:
@@ -111,6 +113,8 @@ class OTLPReceiver:
                                 status_message=s.status.message,
                                 request=index,
                                 arrived=arrived,
+                                start_ns=s.start_time_unix_nano,
+                                end_ns=s.end_time_unix_nano,
                             )
                         )
         return True

@@ -16,6 +16,10 @@ are imported on the first fetch.
         cfg = secrets.get("db-config", model=DBConfig)      # JSON validated into a model
         rate = OOSParameters().get("rate-limit", transform="json")
 
+In ``async def`` handlers use ``await secrets.aget(...)`` / ``aget_many``: the fetch runs in a
+worker thread. A sync ``get`` that fetches on a running event loop blocks it, and warns once per
+provider (``RuntimeWarning``).
+
 Every fetch signs with the current invocation's ``context.credentials`` (FC's STS keys) unless
 ``credentials=`` is given. At most one fetch per name is in flight; a value is served from the
 cache while younger than ``max_age``. Errors name the parameter and the service's error code and

@@ -15,8 +15,10 @@ import contextvars
 import copy
 import logging
 import math
+import sys
 import threading
 import time
+import warnings
 from collections.abc import Hashable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional
@@ -110,6 +112,9 @@ class ProviderCore:
     label: str = "parameter"
     #: Whether fetching needs credentials (the environment provider does not).
     needs_credentials: ClassVar[bool] = True
+    #: Whether a fetch waits on I/O (a request): then a sync ``get`` that fetches on a thread
+    #: running an asyncio event loop warns once, pointing at ``aget``.
+    fetch_blocks: ClassVar[bool] = True
 
     def __init__(
         self, *, max_age: float = DEFAULT_MAX_AGE, credentials: Optional[Credentials] = None
@@ -119,6 +124,7 @@ class ProviderCore:
         self._cache: dict[Hashable, _Entry] = {}
         self._inflight: dict[Hashable, tuple[Future[_Entry], Optional[Credentials]]] = {}
         self._lock = threading.Lock()
+        self._loop_unwarned = self.fetch_blocks
 
     # -- subclass hooks ------------------------------------------------------------------------
 
@@ -195,6 +201,8 @@ class ProviderCore:
     ) -> Any:
         age, entry = self._cached(key, max_age, force_fetch)
         if entry is None:
+            if self._loop_unwarned:
+                self._warn_on_loop(many)
             entry = self._load(key, fetch, self._credentials_for(credentials), age, force_fetch)
         return self._transformed(entry, transform, what, name, many)
 
@@ -216,6 +224,28 @@ class ProviderCore:
                 key, fetch, self._credentials_for(credentials), age, force_fetch
             )
         return self._transformed(entry, transform, what, name, many)
+
+    def _warn_on_loop(self, many: bool) -> None:
+        """One ``RuntimeWarning`` per provider when a sync fetch runs on a thread whose asyncio
+        event loop is running (an ``async def`` handler calling ``get``): the fetch blocks the
+        loop, and with it every async invocation of the instance. Only fetches check (a cached
+        ``get`` pays nothing); without asyncio imported no loop can be running."""
+        aio = sys.modules.get("asyncio")
+        if aio is None or aio._get_running_loop() is None:
+            return
+        with self._lock:
+            if not self._loop_unwarned:
+                return
+            self._loop_unwarned = False
+        sync, use = ("get_many", "aget_many") if many else ("get", "aget")
+        warnings.warn(
+            f"{type(self).__name__}.{sync}() fetched on a thread running an asyncio event loop: "
+            f"the loop, and every async invocation on it, waits for the fetch; in an async def "
+            f"handler use `await provider.{use}(...)` instead, which fetches in a worker thread "
+            "(warned once per provider)",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
     def _cached(
         self, key: Hashable, max_age: Optional[float], force_fetch: bool

@@ -33,6 +33,7 @@ class EnvironmentParameters(BaseProvider):
     provider = "env"
     label = "env parameter"
     needs_credentials = False
+    fetch_blocks = False  # a mapping lookup: nothing to wait for, no warning on a loop
 
     def __init__(
         self,

@@ -269,7 +269,10 @@ class Tracer:
         self, func: Optional[Callable[P, R]] = None, /, *, name: Optional[str] = None
     ) -> Union[Callable[P, R], Callable[[Callable[P, R]], Callable[P, R]]]:
         """A child span for each call of ``func`` made during a traced invocation (outside
-        one, ``func`` runs untraced at no cost). Exceptions are recorded on the span.
+        one, ``func`` runs untraced at no cost). Exceptions are recorded on the span. For a
+        generator or async generator function the span covers the iteration: from the first
+        ``next()`` to exhaustion, ``close()`` (a ``break``) or an exception, and is current only
+        while the generator's own code runs.
 
         Example:
             >>> from fcsdk.tracing import Tracer
@@ -289,7 +292,17 @@ class Tracer:
         batch = self._batch
         otel = self.otel
 
-        if inspect.iscoroutinefunction(inspect.unwrap(func)):
+        target = inspect.unwrap(func)
+        if inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target):
+            from ._gen import trace_async_generator, trace_generator
+
+            def traced() -> bool:
+                return batch.get() is not None
+
+            wrap = trace_generator if inspect.isgeneratorfunction(target) else trace_async_generator
+            return wrap(func, otel, span_name, traced)  # type: ignore[arg-type,return-value]
+
+        if inspect.iscoroutinefunction(target):
 
             @functools.wraps(func)
             async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:

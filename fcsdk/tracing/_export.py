@@ -1,15 +1,17 @@
 """Export of one invocation's spans: masked, then POSTed as OTLP/HTTP protobuf within a deadline.
 
-The POST runs on the invocation's own thread, with every socket operation bounded by what is
-left of the deadline: a dead collector (connection refused) costs a connect, a silent one (never
-answers) costs at most the bound, and when the handler returns nothing is left in flight.
+The POST runs on the invocation's own thread, with every socket operation (and the DNS lookup
+of the collector's host: :mod:`fcsdk.tracing._resolve`) bounded by what is left of the deadline:
+a dead collector (connection refused) costs a connect, a silent one (never answers) or a DNS
+server that never answers costs at most the bound, and when the handler returns nothing is left
+in flight but, at most, one DNS lookup per host whose answer the next invocations use.
 """
 
 from __future__ import annotations
 
 import socket
 import time
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
 from urllib.parse import urlsplit
 
 from .._logstep import DEFAULT_MASKED
@@ -119,6 +121,32 @@ def _tls_context() -> Any:
     return _tls
 
 
+def _connect(host: str, port: int, left: Callable[[], float]) -> socket.socket:
+    """A TCP connection to ``host``, the DNS lookup included in the deadline (see
+    :mod:`fcsdk.tracing._resolve`); each address in turn, like ``socket.create_connection``."""
+    from ._resolve import LookupFailed, forget, resolve
+
+    try:
+        infos = resolve(host, port, left())
+    except LookupFailed as exc:
+        raise ExportFailed(str(exc)) from None
+    error: Optional[OSError] = None
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(left())
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+        except BaseException:
+            sock.close()
+            raise
+    forget(host, port)
+    raise ExportFailed(f"cannot connect: {error}")
+
+
 def post_protobuf(endpoint: str, body: bytes, headers: Mapping[str, str], deadline: float) -> int:
     """POST ``body`` to ``endpoint`` before ``deadline`` (``time.monotonic()``); returns the HTTP
     status. Raises :class:`ExportFailed` when the deadline passes or the connection fails."""
@@ -134,10 +162,7 @@ def post_protobuf(endpoint: str, body: bytes, headers: Mapping[str, str], deadli
             raise ExportFailed("the export deadline passed")
         return remaining
 
-    try:
-        sock = socket.create_connection((url.hostname, port), timeout=left())
-    except OSError as exc:
-        raise ExportFailed(f"cannot connect: {exc}") from None
+    sock = _connect(url.hostname, port, left)
     try:
         if url.scheme == "https":
             sock.settimeout(left())

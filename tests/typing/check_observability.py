@@ -3,7 +3,7 @@ decorators keep precise types."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AsyncIterator, Iterator
 
 from typing_extensions import assert_type
 
@@ -56,3 +56,18 @@ assert_type(named("a"), str)
 @fc.handler(log_event=True, steps=[metrics.step(), tracer.step(), fc.logger.step()])
 def handler(event: bytes) -> str:
     return "ok"
+
+
+@tracer.capture_method
+def rows(n: int) -> Iterator[int]:
+    yield from range(n)
+
+
+@tracer.capture_method
+async def arows(n: int) -> AsyncIterator[int]:
+    yield n
+
+
+assert_type(rows(2), Iterator[int])
+assert_type(arows(2), AsyncIterator[int])
+capped = fc.logger.step(log_event=True, max_event_bytes=4096)
