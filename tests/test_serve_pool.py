@@ -136,3 +136,66 @@ def test_jobs_submitted_from_many_loops_at_once_each_get_their_own_answer():
     finally:
         pool.shutdown()
     assert answers == {i: i * i for i in range(16)}
+
+
+def test_outcomes_finishing_together_share_wake_ups_and_none_is_lost():
+    """16 calls released at once: every waiter gets its own value, and the loop is woken
+    fewer times than there are outcomes when they arrive together (the batch rides one
+    wake-up); a wake-up per outcome would still be correct, only slower."""
+    pool = Pool(16)
+    release = threading.Event()
+    wakeups = []
+
+    def work(i):
+        assert release.wait(10)
+        return i * i
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        real = loop.call_soon_threadsafe
+
+        def counting(*args, **kwargs):
+            wakeups.append(1)
+            return real(*args, **kwargs)
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        jobs = [pool.submit(loop, work, (i,)) for i in range(16)]
+        await _until(lambda: pool.busy == 16)
+        release.set()
+        time.sleep(0.2)  # the loop is blocked on purpose: the outcomes pile up meanwhile
+        return await asyncio.gather(*(j.future for j in jobs))
+
+    try:
+        assert asyncio.run(main()) == [i * i for i in range(16)]
+        assert 1 <= len(wakeups) < 16
+    finally:
+        pool.shutdown()
+
+
+def test_a_cancelled_wait_can_wait_again_and_gets_the_real_outcome():
+    """What `fcsdk serve` does when its grace period ends: the wait is cancelled (which
+    cancels the job's future), the job still runs, and `rewait()` gives a future its outcome
+    resolves; when the call had already returned, that future is resolved at once."""
+    pool = Pool(2)
+    started, release = threading.Event(), threading.Event()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        job = pool.submit(loop, _started_then_wait, (started, release))
+        waiter = asyncio.ensure_future(job.future)
+        await _until(started.is_set)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert job.future.cancelled() and not job.returned()
+        again = job.rewait()
+        release.set()
+        first = await asyncio.wait_for(again, 10)
+        late = job.rewait()  # after the outcome: resolved at once
+        assert late.done()
+        return first, late.result(), job.result()
+
+    try:
+        assert asyncio.run(main()) == (True, True, True)
+    finally:
+        pool.shutdown()

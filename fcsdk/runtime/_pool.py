@@ -11,7 +11,7 @@ that never ran is never reported as having run.
 
 from __future__ import annotations
 
-import contextlib
+import collections
 import queue
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -22,31 +22,81 @@ if TYPE_CHECKING:
 __all__ = ["Job", "Pool"]
 
 
-def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if not future.done():
+def _settle(job: Job) -> None:
+    """On the loop: resolve the job's future (the one it has now) with its outcome."""
+    future = job.future
+    if not future.done() and job.outcome is not None:
+        ok, value = job.outcome
         if ok:
             future.set_result(value)
         else:
             future.set_exception(value)
 
 
+class _Answers:
+    """Outcomes going back to one event loop: one wake-up of the loop per batch, not per job.
+    Under load, outcomes that arrive while a wake-up is pending ride along with it (each
+    wake-up is a write to the loop's self-pipe and a turn of the loop)."""
+
+    __slots__ = ("items", "loop", "scheduled")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: collections.deque[Job] = collections.deque()
+        self.scheduled = False
+
+    def put(self, job: Job) -> None:
+        """From a worker: queue the job, and wake the loop unless a wake-up is pending (the
+        flag is read after the append and cleared before the drain: nothing is missed)."""
+        self.items.append(job)
+        if not self.scheduled:
+            self.scheduled = True
+            try:
+                self.loop.call_soon_threadsafe(self._drain)
+            except RuntimeError:  # a closed loop: nobody waits any more
+                self.scheduled = False
+
+    def _drain(self) -> None:
+        self.scheduled = False
+        items = self.items
+        while items:
+            _settle(items.popleft())
+
+
 class Job:
     """One call waiting for, or running on, a worker thread.
 
     Attributes:
-        future: resolved (on the loop) with the call's value or exception.
+        future: resolved (on the loop) with the call's value or exception. A waiter that was
+            cancelled may put a new future here (:meth:`rewait`): the outcome goes to the
+            future the job has when it is delivered.
+        outcome: ``(ok, value)`` once the call returned (set on the worker before the loop
+            hears of it), else None.
     """
 
-    __slots__ = ("_claim", "abandoned", "args", "finished", "fn", "future", "loop")
+    __slots__ = (
+        "_answers",
+        "_claim",
+        "abandoned",
+        "args",
+        "finished",
+        "fn",
+        "future",
+        "loop",
+        "outcome",
+    )
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
         fn: Callable[..., Any],
         args: tuple[Any, ...],
+        answers: Optional[_Answers] = None,
     ) -> None:
         self.loop = loop
+        self._answers = answers if answers is not None else _Answers(loop)
         self.future: asyncio.Future[Any] = loop.create_future()
+        self.outcome: Optional[tuple[bool, Any]] = None
         self.fn = fn
         self.args = args
         self._claim = [True]  # popped once: by the worker that runs it, or by withdraw()
@@ -69,11 +119,30 @@ class Job:
         except IndexError:
             return
         try:
-            value, ok = self.fn(*self.args), True
+            self.outcome = (True, self.fn(*self.args))
         except BaseException as exc:  # handed to the awaiting coroutine
-            value, ok = exc, False
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-            self.loop.call_soon_threadsafe(_settle, self.future, ok, value)
+            self.outcome = (False, exc)
+        self._answers.put(self)
+
+    def returned(self) -> bool:
+        """Whether the call has returned (its :attr:`outcome` is set)."""
+        return self.outcome is not None
+
+    def result(self) -> Any:
+        """The call's value (or its exception raised); only once :attr:`outcome` is set."""
+        assert self.outcome is not None
+        ok, value = self.outcome
+        if ok:
+            return value
+        raise value
+
+    def rewait(self) -> asyncio.Future[Any]:
+        """A new :attr:`future` for a waiter whose wait on the old one was cancelled (which
+        cancelled that future): the outcome will resolve this one."""
+        self.future = self.loop.create_future()
+        if self.outcome is not None:  # delivered meanwhile (to the cancelled future)
+            _settle(self)
+        return self.future
 
 
 class Pool:
@@ -99,6 +168,7 @@ class Pool:
         self._running = 0
         self._excess = 0  # threads to retire when their job returns (replaced by abandon())
         self._closed = False
+        self._answers: Optional[_Answers] = None  # the loop jobs were last submitted from
 
     @property
     def busy(self) -> int:
@@ -109,7 +179,10 @@ class Pool:
         self, loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], args: tuple[Any, ...]
     ) -> Job:
         """Queue ``fn(*args)``; await ``job.future`` on ``loop`` for its value."""
-        job = Job(loop, fn, args)
+        answers = self._answers
+        if answers is None or answers.loop is not loop:
+            answers = self._answers = _Answers(loop)
+        job = Job(loop, fn, args, answers)
         self._queue.put(job)
         if self._queue.qsize() > self._idle and self._threads < self.size + self._excess:
             self._start()

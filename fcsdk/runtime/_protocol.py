@@ -72,6 +72,11 @@ def _expire(future: asyncio.Future[Any]) -> None:
         future.set_result(_TIMED_OUT)
 
 
+def expire_job(job: Job) -> None:
+    """The call's timeout: its waiter gets ``_TIMED_OUT`` (whichever future it waits on)."""
+    _expire(job.future)
+
+
 async def read_body(
     headers: dict[str, str], receive: Receive, send: Send, limit: int
 ) -> Optional[bytes]:
@@ -111,10 +116,16 @@ async def outcome(job: Job, timer: asyncio.TimerHandle, rid: str) -> Any:
     """What the job's future settles to (or ``_TIMED_OUT``). When the server cancels the wait
     (its ``--graceful-timeout`` is over), a job that has not started is withdrawn and one that
     runs is waited for while the lifespan shutdown and PreStop run: its answer is still the
-    truth. Cancelled again (the process ends), it raises unless the answer has just come."""
+    truth. Cancelled again (the process ends), it raises unless the answer has just come.
+
+    The first wait is on the job's future itself, not a shield around it (a shield costs a
+    future, two callbacks and a turn of the loop per call): a cancellation cancels that
+    future too, and the job hands its outcome to the new future :meth:`Job.rewait` makes."""
     try:
-        return await asyncio.shield(job.future)
+        return await job.future
     except asyncio.CancelledError:
+        if job.returned():  # it returned just as the wait was cancelled
+            return job.result()
         if job.withdraw():
             raise
         log.warning(
@@ -123,10 +134,10 @@ async def outcome(job: Job, timer: asyncio.TimerHandle, rid: str) -> Any:
             extra={"request_id": rid},
         )
         try:
-            return await asyncio.shield(job.future)
+            return await asyncio.shield(job.rewait())
         except asyncio.CancelledError:
-            if job.future.done() and not job.future.cancelled():
-                return job.future.result()
+            if job.returned():
+                return job.result()
             raise
     finally:
         timer.cancel()

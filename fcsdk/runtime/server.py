@@ -53,10 +53,10 @@ from ._protocol import (
     _TIMED_OUT,
     Receive,
     Send,
-    _expire,
     _fc_headers,
     _http_error,
     _seconds,
+    expire_job,
     outcome,
     read_body,
     respond,
@@ -325,7 +325,7 @@ class CustomRuntimeApp(LifecycleRunner):
         loop = asyncio.get_running_loop()
         job = self._pool.submit(loop, self._call, (func, event, ctx))
         timeout = self._timeout_for(ctx)
-        value = await outcome(job, loop.call_later(timeout, _expire, job.future), rid)
+        value = await outcome(job, loop.call_later(timeout, expire_job, job), rid)
         if value is _TIMED_OUT:
             if not job.withdraw():  # it runs on: a new worker takes its place
                 self._pool.abandon(job)
