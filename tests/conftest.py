@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+
 import pytest
 
 from fcsdk.credentials import ENV_SOURCES
@@ -104,3 +108,28 @@ def store(request):
     from tests.idempotency_support import make_store
 
     return make_store(request.param, request)
+
+
+@pytest.fixture
+def lines():
+    """JSON records written through fc.logger during the test (list of dicts, read lazily)."""
+    buf = io.StringIO()
+    import fcsdk as fc
+    from fcsdk import _coldstart
+    from fcsdk.logging import setup
+
+    log = fc.logger
+    saved = (log.propagate, log.level, log.sample_rate, log.buffer_debug, log.mask_fields)
+    log.propagate = False
+    log.remove_keys(*log.get_keys())  # keys another module appended at import time
+    handler = setup("json", stream=buf, target=log, level=logging.INFO, keep_runtime=False)
+    _coldstart._reset()
+
+    def read() -> list[dict]:
+        return [json.loads(line) for line in buf.getvalue().splitlines()]
+
+    yield read
+    log.removeHandler(handler)
+    log.propagate, log.level = saved[0], saved[1]
+    log.sample_rate, log.buffer_debug, log.mask_fields = saved[2:]
+    log.remove_keys(*log.get_keys())

@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fcsdk as fc
-from fcsdk import _coldstart
 from fcsdk._jsonlog import EXCEPTION_FIELDS, JSON_FIELDS
 from fcsdk._logstep import mask_fields
 from fcsdk.logging import FCLogger, current_context, setup
@@ -25,27 +24,6 @@ from tests.natives import ShapeA
 
 SECRET = "s3cr3t-access-key-secret-value"
 TOKEN = "sts-token-value-0123456789"
-
-
-@pytest.fixture
-def lines():
-    """JSON records written through fc.logger during the test (list of dicts, read lazily)."""
-    buf = io.StringIO()
-    log = fc.logger
-    saved = (log.propagate, log.level, log.sample_rate, log.buffer_debug, log.mask_fields)
-    log.propagate = False
-    log.remove_keys(*log.get_keys())  # keys another module appended at import time
-    handler = setup("json", stream=buf, target=log, level=logging.INFO, keep_runtime=False)
-    _coldstart._reset()
-
-    def read() -> list[dict]:
-        return [json.loads(line) for line in buf.getvalue().splitlines()]
-
-    yield read
-    log.removeHandler(handler)
-    log.propagate, log.level = saved[0], saved[1]
-    log.sample_rate, log.buffer_debug, log.mask_fields = saved[2:]
-    log.remove_keys(*log.get_keys())
 
 
 def headers(rid: str, **more: str) -> dict[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import logging
 import threading
 
 import pytest
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 import fcsdk as fc
-from fcsdk import _coldstart, _logstep
+from fcsdk import _logstep
 from fcsdk._logstep import capped_event, mask_json_text
 from fcsdk.logging import setup
 from fcsdk.steps import Invocation, Proceed
@@ -24,26 +23,6 @@ from fcsdk.steps import Invocation, Proceed
 class Order(BaseModel):
     order_id: str
     amount: int
-
-
-@pytest.fixture
-def lines():
-    """JSON records written through fc.logger during the test (list of dicts, read lazily)."""
-    buf = io.StringIO()
-    log = fc.logger
-    saved = (log.propagate, log.level, log.mask_fields)
-    log.propagate = False
-    log.remove_keys(*log.get_keys())
-    handler = setup("json", stream=buf, target=log, level=logging.INFO, keep_runtime=False)
-    _coldstart._reset()
-
-    def read() -> list[dict]:
-        return [json.loads(line) for line in buf.getvalue().splitlines()]
-
-    yield read
-    log.removeHandler(handler)
-    log.propagate, log.level, log.mask_fields = saved
-    log.remove_keys(*log.get_keys())
 
 
 def ctx(rid: str, **more: str) -> dict[str, str]:
