@@ -207,7 +207,9 @@ class Context:
     Build it with :meth:`of` (any native context, a mapping of ``x-fc-*`` headers, ``None`` or a
     ``Context``); :func:`fcsdk.handler` does this for you. Every field is read lazily, missing
     fields are ``None`` (``request_id`` is generated when FC gave none), numbers given as strings
-    are converted and garbage in a numeric field gives ``None``.
+    are converted and garbage in a numeric field gives ``None``. The context a decorated
+    handler receives may be a private subclass (cheaper to build per invocation): test
+    ``isinstance(context, fc.Context)``.
 
     Example:
         >>> import fcsdk as fc
