@@ -283,6 +283,32 @@ def _private_index(root):
     (page / "index.html").write_text(
         '<a href="../../files/fcsdk_private_zq7-1.0.tar.gz">fcsdk_private_zq7-1.0.tar.gz</a>\n'
     )
+    # A wheel-only project in two versions, each depending on the source-only one: pip's
+    # resolver backtracks through both and reports ResolutionImpossible, naming the source-only
+    # project only under "no matching distributions available" (the Alibaba SDKs' case).
+    links = []
+    for version in ("1.0", "1.1"):
+        info = f"fcsdk_top_zq7-{version}.dist-info"
+        wheel_files = {
+            "fcsdk_top_zq7.py": "from fcsdk_private_zq7 import ANSWER\n",
+            f"{info}/METADATA": (
+                f"Metadata-Version: 2.1\nName: fcsdk-top-zq7\nVersion: {version}\n"
+                "Requires-Dist: fcsdk-private-zq7<2,>=1.0\n"
+            ),
+            f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+            "Tag: py3-none-any\n",
+        }
+        wheel_files[f"{info}/RECORD"] = (
+            "".join(f"{n},,\n" for n in wheel_files) + f"{info}/RECORD,,\n"
+        )
+        wheel = root / "files" / f"fcsdk_top_zq7-{version}-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as zf:
+            for name, text in wheel_files.items():
+                zf.writestr(name, text)
+        links.append(f'<a href="../../files/{wheel.name}">{wheel.name}</a>')
+    top = root / "simple" / "fcsdk-top-zq7"
+    top.mkdir(parents=True)
+    (top / "index.html").write_text("\n".join(links) + "\n")
 
 
 @pytest.fixture
@@ -322,3 +348,19 @@ def test_requirement_from_private_index_is_built_from_its_sdist(private_index, t
     assert "fcsdk_private_zq7.py" in zipfile.ZipFile(out).namelist()
     err = capsys.readouterr().err
     assert "warning: fcsdk-private-zq7 was built from its source distribution" in err
+
+
+def test_an_indirect_source_only_dependency_is_built_too(private_index, tmp_path, capsys):
+    """pip names a source-only project that only a dependency requires in its conflict report,
+    not as "No matching distribution": `fcsdk package` builds it as well (it failed before)."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "index.py").write_text("def handler(event, context):\n    return event\n")
+    req = tmp_path / "requirements.txt"
+    req.write_text(f"--extra-index-url {private_index}\n--trusted-host 127.0.0.1\nfcsdk-top-zq7\n")
+    out = tmp_path / "code.zip"
+    argv = ["package", str(tmp_path / "app"), "--runtime", "python3.10", "-r", str(req)]
+    assert main([*argv, "-o", str(out)]) == 0, capsys.readouterr().err
+    names = zipfile.ZipFile(out).namelist()
+    assert {"fcsdk_top_zq7.py", "fcsdk_private_zq7.py"} <= set(names)
+    assert "fcsdk_top_zq7-1.1.dist-info/METADATA" in names  # the newest, as pip would pick
+    assert "fcsdk-private-zq7 was built from its source distribution" in capsys.readouterr().err

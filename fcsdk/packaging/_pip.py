@@ -24,6 +24,14 @@ _UNREACHABLE = re.compile(
     r"NewConnectionError|ConnectTimeoutError|Max retries exceeded|Could not fetch URL"
     r"|Temporary failure in name resolution|Name or service not known"
 )
+#: When the resolver gives up (ResolutionImpossible), pip lists under this heading the projects
+#: with no distribution at all for the target: typically an indirect dependency published as
+#: source only (Alibaba Cloud's SDKs pull several), which the first message above never names.
+_UNAVAILABLE = re.compile(
+    r"no matching distributions available for your environment:\n((?:[ \t]+\S+[ \t]*\n?)+)"
+)
+#: pip's note on where a requirement came from: "foo<2 (from bar)".
+_FROM = re.compile(r"\s*\(from [^)]*\)\s*$")
 #: Platforms other than FC's, to tell "no wheel for FC" from "no such project".
 _OTHER_PLATFORMS = ("win_amd64", "macosx_11_0_arm64", "macosx_10_9_x86_64", "any")
 
@@ -76,6 +84,31 @@ def _build_pure_wheel(
         return dest
 
 
+def _unavailable(output: str) -> list[str]:
+    """The projects pip's ResolutionImpossible report lists as having no distribution for the
+    target, each as the requirement its first dependent states ("X 1.0 depends on NAME<2 and
+    >=1" gives ``NAME<2,>=1``), else the bare name.
+
+    Example:
+        >>> _unavailable(
+        ...     "    top 1.1 depends on dep<1.0.0 and >=0.0.3\\n"
+        ...     "Additionally, some packages in these conflicts have no matching distributions "
+        ...     "available for your environment:\\n    dep\\n    other\\n"
+        ... )
+        ['dep<1.0.0,>=0.0.3', 'other']
+    """
+    found = _UNAVAILABLE.search(output)
+    if found is None:
+        return []
+    wanted = []
+    for name in found.group(1).split():
+        stated = re.search(
+            rf"depends on ({re.escape(name)}(?![\w.-])[^\s]*(?: and [^\s]+)*)", output, re.I
+        )
+        wanted.append(stated.group(1).replace(" and ", ",") if stated else name)
+    return wanted
+
+
 def _name_of(requirement: str) -> str:
     try:
         return Requirement(requirement).name
@@ -115,7 +148,7 @@ def download(
         args += ["--requirement", str(path)]
     args += list(requirements)
     built: list[str] = []
-    for _ in range(max_source_builds + 1):
+    while len(built) <= max_source_builds:
         done = _run(args)
         if done.returncode == 0:
             return built
@@ -124,44 +157,55 @@ def download(
         if invalid:
             raise RequirementNotFoundError(f"invalid requirement {invalid.group(1).strip()!r}")
         missing = _NOT_FOUND.search(output)
-        if missing is None:
+        wanted = [_FROM.sub("", missing.group(1))] if missing else _unavailable(output)
+        if not wanted:
             raise DependencyResolutionError(
                 f"pip could not collect the dependencies for {target.describe()}:\n{_tail(output)}"
             )
-        requirement = missing.group(1).strip()
-        name = _name_of(requirement)
         if _UNREACHABLE.search(output):
             raise DependencyResolutionError(
-                f"pip could not reach a package index while looking for {requirement!r}; check "
+                f"pip could not reach a package index while looking for {wanted[0]!r}; check "
                 f"the network and the index options of your requirements:\n{_tail(output)}"
             )
-        if not _project_exists(name, target, index_args):
-            where = (
-                "the package indexes your requirements name" if index_args else "the package index"
-            )
-            raise RequirementNotFoundError(
-                f"no project named {name!r} on {where} (requirement {requirement!r}): "
-                "check the spelling in your requirements"
-            )
-        if (
-            name.lower() in {b.lower() for b in built}
-            or _build_pure_wheel(requirement, wheelhouse, index_args) is None
-        ):
-            hint = ""
-            if target.preinstalled:
-                have = ", ".join(sorted(target.preinstalled))
-                hint = (
-                    f" If it comes with a package {target.runtime} already has ({have}), "
-                    "add --exclude-preinstalled."
-                )
-            raise NoCompatibleWheelError(
-                f"{name} has no wheel for {target.describe()} ({requirement!r}), and its source "
-                f"does not build a pure-Python wheel; pin a version that publishes a manylinux "
-                f"x86_64 {target.abi} wheel, or build it on Linux x86_64 with Python "
-                f"{target.python}.{hint}",
-                package=name,
-            )
-        built.append(name)
+        for requirement in wanted:
+            built.append(_build_or_fail(requirement, built, target, wheelhouse, index_args))
     raise DependencyResolutionError(  # pragma: no cover - more than max_source_builds sdists
         f"more than {max_source_builds} dependencies had to be built from source"
     )
+
+
+def _build_or_fail(
+    requirement: str,
+    built: list[str],
+    target: Target,
+    wheelhouse: Path,
+    index_args: Sequence[str],
+) -> str:
+    """Build ``requirement``'s pure-Python wheel into ``wheelhouse`` and return its name, or raise
+    the error that says why it cannot be packaged."""
+    name = _name_of(requirement)
+    if not _project_exists(name, target, index_args):
+        where = "the package indexes your requirements name" if index_args else "the package index"
+        raise RequirementNotFoundError(
+            f"no project named {name!r} on {where} (requirement {requirement!r}): "
+            "check the spelling in your requirements"
+        )
+    if (
+        name.lower() in {b.lower() for b in built}
+        or _build_pure_wheel(requirement, wheelhouse, index_args) is None
+    ):
+        hint = ""
+        if target.preinstalled:
+            have = ", ".join(sorted(target.preinstalled))
+            hint = (
+                f" If it comes with a package {target.runtime} already has ({have}), "
+                "add --exclude-preinstalled."
+            )
+        raise NoCompatibleWheelError(
+            f"{name} has no wheel for {target.describe()} ({requirement!r}), and its source "
+            f"does not build a pure-Python wheel; pin a version that publishes a manylinux "
+            f"x86_64 {target.abi} wheel, or build it on Linux x86_64 with Python "
+            f"{target.python}.{hint}",
+            package=name,
+        )
+    return name
