@@ -100,13 +100,45 @@ def _unavailable(output: str) -> list[str]:
     found = _UNAVAILABLE.search(output)
     if found is None:
         return []
-    wanted = []
-    for name in found.group(1).split():
-        stated = re.search(
-            rf"depends on ({re.escape(name)}(?![\w.-])[^\s]*(?: and [^\s]+)*)", output, re.I
-        )
-        wanted.append(stated.group(1).replace(" and ", ",") if stated else name)
-    return wanted
+    return [_stated(name, output) for name in found.group(1).split()]
+
+
+def _stated(name: str, output: str) -> str:
+    """The requirement on ``name`` as the first "X depends on NAME..." line of pip's conflict
+    report states it (its "and" as commas), else the bare name."""
+    stated = re.search(
+        rf"depends on ({re.escape(name)}(?![\w.-])[^\s]*(?: and [^\s]+)*)", output, re.I
+    )
+    return stated.group(1).replace(" and ", ",") if stated else name
+
+
+def _depended_on(output: str) -> list[str]:
+    """Every project a "depends on" line of pip's conflict report names, once each."""
+    names = re.findall(r"depends on ([A-Za-z0-9][A-Za-z0-9._-]*)", output)
+    return list(dict.fromkeys(names))
+
+
+def _has_distribution(
+    requirement: str, target: Target, index_args: Sequence[str], wheelhouse: Path
+) -> bool:
+    """Whether pip finds a wheel of ``requirement`` for the target (its dependencies aside)."""
+    with tempfile.TemporaryDirectory(prefix="fcsdk-probe-") as tmp:
+        args = ["download", "--no-deps", "--no-input", "--dest", tmp, *_target_args(target)]
+        args += ["--find-links", str(wheelhouse), *index_args, requirement]
+        return _run(args).returncode == 0
+
+
+def _source_only(
+    output: str, target: Target, index_args: Sequence[str], wheelhouse: Path
+) -> list[str]:
+    """The requirements pip could not satisfy for the target for want of any wheel: those its
+    report lists (pip 25 and later), else, for older pips that only print the conflict, each
+    project a "depends on" line names that has no wheel for the target (one probe each)."""
+    listed = _unavailable(output)
+    if listed or "conflict is caused by" not in output:
+        return listed
+    wanted = [_stated(name, output) for name in _depended_on(output)]
+    return [r for r in wanted if not _has_distribution(r, target, index_args, wheelhouse)]
 
 
 def _name_of(requirement: str) -> str:
@@ -157,7 +189,10 @@ def download(
         if invalid:
             raise RequirementNotFoundError(f"invalid requirement {invalid.group(1).strip()!r}")
         missing = _NOT_FOUND.search(output)
-        wanted = [_FROM.sub("", missing.group(1))] if missing else _unavailable(output)
+        if missing:
+            wanted = [_FROM.sub("", missing.group(1))]
+        else:
+            wanted = _source_only(output, target, index_args, wheelhouse)
         if not wanted:
             raise DependencyResolutionError(
                 f"pip could not collect the dependencies for {target.describe()}:\n{_tail(output)}"
