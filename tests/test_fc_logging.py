@@ -206,3 +206,40 @@ def test_a_chaining_record_factory_keeps_patching_and_is_not_wrapped_again(fc_lo
         assert run_in_threads(fc_log, handler, ids) == ids
         _assert_own_ids(fc_log.lines()[-2 * len(SOURCES) :], ids, started, time.time())
         assert logging.getLogRecordFactory() is tagging
+
+
+class _PassThrough:
+    def around(self, call, proceed):
+        return proceed()
+
+
+@pytest.mark.parametrize("kind", ["async", "steps"])
+def test_async_and_stepped_handlers_fall_back_too(fc_log, record_factory, kind):
+    """The wrappers other than the hand-tuned one share `_ensure_patched`: after the factory was
+    replaced (not chained), FC's handler installed later still prints each invocation's id."""
+    barrier = threading.Barrier(4)
+    if kind == "async":
+
+        @fc.handler
+        async def handler(event: dict, context: fc.Context) -> str:
+            await asyncio.sleep(0.01)  # the four interleave on fcsdk's shared loop
+            logging.info("root mine=%s", context.request_id)
+            return context.request_id
+
+    else:
+
+        @fc.handler(steps=[_PassThrough()])
+        def handler(event: dict, context: fc.Context) -> str:
+            barrier.wait(timeout=10)
+            logging.info("root mine=%s", context.request_id)
+            return context.request_id
+
+    run_in_threads(fc_log, handler, [f"warm-{i}" for i in range(4)])  # factory installed
+    logging.setLogRecordFactory(logging.LogRecord)  # replaced, not chained
+    fc_log.install()
+    ids = [f"{kind}-{i}" for i in range(4)]
+    assert run_in_threads(fc_log, handler, ids) == ids
+    lines = fc_log.lines()[-4:]
+    assert sorted(rid for _, _, rid, _, _ in lines) == ids
+    for _, _, rid, _, message in lines:
+        assert message == f"root mine={rid}"
