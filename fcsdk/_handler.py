@@ -252,27 +252,21 @@ def _make_wrapper(
     # 0: no fast path (never taken: the length test fails first)
     fast_max = getattr(decoder, "fast_max", 0) if fast is not _unreachable else 0
     plain = encoder is encode_result or getattr(encoder, "passes_str", False)
-    # FC's root handler may be installed after decoration: its request id is patched on the
-    # first invocation that sees it (reference section 5: FC prints a process-wide global).
-    # Until something imports the standard library's logging no handler exists, and fcsdk does
-    # not import it either (cold start): `patch` is looked up on the first call that finds it.
-    patch: Optional[Callable[[], None]] = None
-    logging_module: Any = None
-    factory: Any = None
     modules = sys.modules
 
     if not is_async:
 
         def handler(event: Any, context: Any = None, /) -> Union[str, bytes]:
-            nonlocal patch, logging_module, factory
-            if patch is not None:
-                # Every log record patches new root handlers itself (patching_record_factory):
-                # only if another factory replaced that one does each call check them here.
-                if logging_module._logRecordFactory is not factory:
-                    patch()
-            elif "logging" in modules:
-                patch, logging_module, factory = _logging_patch()
-                patch()
+            # _ensure_patched(), inlined: FC's root handler may be installed after decoration,
+            # and its request id must be this invocation's (reference section 5: FC prints a
+            # process-wide global). Every log record patches new root handlers itself
+            # (patching_record_factory): a call checks only that the factory is still there.
+            patching = _patching
+            if patching is not None:
+                if patching[1]._logRecordFactory is not patching[2]:
+                    patching[0]()
+            elif "logging" in modules:  # until then no root handler exists (cold start)
+                _ensure_patched()
             fresh = fresh_by_type.get(type(context))
             if fresh is not None:  # Context._make, inlined (see _InvocationContext)
                 ctx = fresh()

@@ -157,10 +157,9 @@ _T = TypeVar("_T")
 _SHAPE_NATIVE = 0
 _SHAPE_HEADERS = 1
 _SHAPE_ENV = 2
-# type -> shape, so that the per-invocation path skips the ABC check for known context types.
-_SHAPE_BY_TYPE: dict[type, int] = {dict: _SHAPE_HEADERS}
-# type -> the Context subclass @fc.handler builds for it (see _InvocationContext); filled with
-# _SHAPE_BY_TYPE.
+# Native context type -> the Context subclass @fc.handler builds for it (see
+# _InvocationContext), whose ``_shape`` is the type's shape: the per-invocation path skips the
+# ABC check for known context types. ``dict`` is added below, once the subclasses exist.
 _FRESH_BY_TYPE: dict[type, type[Context]] = {}
 _monotonic = time.monotonic
 
@@ -170,16 +169,16 @@ def _shape_of(tp: type) -> int:
 
     Headers are a ``Mapping`` or anything with callable ``items()`` and ``get()``, such as the
     stdlib's ``email.message.Message`` / ``http.client.HTTPMessage`` (not Mappings)."""
-    shape = _SHAPE_BY_TYPE.get(tp)
-    if shape is None:
-        headers = issubclass(tp, Mapping) or (
-            callable(getattr(tp, "items", None)) and callable(getattr(tp, "get", None))
-        )
-        shape = _SHAPE_HEADERS if headers else _SHAPE_NATIVE
-        # Never a Context: the invocation path looks types up here and wraps what it finds.
-        if len(_SHAPE_BY_TYPE) < 64 and not issubclass(tp, Context):
-            _SHAPE_BY_TYPE[tp] = shape
-            _FRESH_BY_TYPE[tp] = _FRESH_BY_SHAPE[shape]
+    fresh = _FRESH_BY_TYPE.get(tp)
+    if fresh is not None:
+        return _SHAPE_OF_FRESH[fresh]
+    headers = issubclass(tp, Mapping) or (
+        callable(getattr(tp, "items", None)) and callable(getattr(tp, "get", None))
+    )
+    shape = _SHAPE_HEADERS if headers else _SHAPE_NATIVE
+    # Never a Context: the invocation path looks types up here and wraps what it finds.
+    if len(_FRESH_BY_TYPE) < 64 and not issubclass(tp, Context):
+        _FRESH_BY_TYPE[tp] = _FRESH_BY_SHAPE[shape]
     return shape
 
 
@@ -275,10 +274,12 @@ class Context:
             return context  # type: ignore[no-any-return]
         if context is None:
             return cls._make(None, _SHAPE_ENV, environ)
-        shape = _SHAPE_BY_TYPE.get(tp)
-        if shape is None:
-            if isinstance(context, Context):
-                return context
+        fresh = _FRESH_BY_TYPE.get(tp)
+        if fresh is not None:
+            shape = _SHAPE_OF_FRESH[fresh]
+        elif isinstance(context, Context):
+            return context
+        else:
             shape = _shape_of(tp)
         return cls._make(context, shape, environ)
 
@@ -714,4 +715,5 @@ _FRESH_BY_SHAPE: dict[int, type[Context]] = {
     _SHAPE_NATIVE: _NativeInvocationContext,
     _SHAPE_HEADERS: _HeadersInvocationContext,
 }
+_SHAPE_OF_FRESH = {fresh: shape for shape, fresh in _FRESH_BY_SHAPE.items()}
 _FRESH_BY_TYPE[dict] = _HeadersInvocationContext

