@@ -156,6 +156,14 @@ _T = TypeVar("_T")
 
 _SHAPE_NATIVE = 0
 _SHAPE_HEADERS = 1
+
+#: Credentials read from custom-runtime headers, by (id, secret, token, region): FC sends the
+#: same keys to every invocation until they rotate, and ``Credentials`` is immutable, so
+#: invocations share one object instead of building it from the headers each time.
+_CREDENTIALS_BY_HEADERS: dict[tuple[Any, ...], Credentials] = {}
+_MAX_CACHED_CREDENTIALS = 16
+#: The credentials last handed to ``fcsdk._redact.remember`` (no call since: nothing forgotten).
+_remembered: list[Any] = [None]
 _SHAPE_ENV = 2
 # Native context type -> the Context subclass @fc.handler builds for it (see
 # _InvocationContext), whose ``_shape`` is the type's shape: the per-invocation path skips the
@@ -582,13 +590,33 @@ class Context:
         if self._shape == _SHAPE_NATIVE:
             creds = Credentials.from_native(self._native("credentials"))
         elif self._shape == _SHAPE_HEADERS:
-            creds = Credentials.from_headers(self._headers())
+            headers = self._headers()
+            get = headers.get
+            key = (
+                get("x-fc-access-key-id"),
+                get("x-fc-access-key-secret"),
+                get("x-fc-security-token"),
+                get("x-fc-region") or self.region,
+            )
+            creds = _CREDENTIALS_BY_HEADERS.get(key)
+            if creds is not None:  # the keys of an earlier invocation: the same object
+                if creds is not _remembered[0]:  # else they are the last ones remembered
+                    _sibling("_redact").remember(creds.access_key_secret, creds.security_token)
+                    _remembered[0] = creds
+                return creds
+            creds = Credentials.from_headers(headers)
+            if creds is not None:
+                creds = creds.with_region(self.region)
+                if len(_CREDENTIALS_BY_HEADERS) >= _MAX_CACHED_CREDENTIALS:
+                    _CREDENTIALS_BY_HEADERS.clear()
+                _CREDENTIALS_BY_HEADERS[key] = creds
         if creds is None:
             creds = Credentials.from_env(self._environ)
         if creds is not None and creds.region is None:
             creds = creds.with_region(self.region)  # the default region for OSS signature V4
         if creds is not None:  # masked in log lines of threads the handler starts, too
             _sibling("_redact").remember(creds.access_key_secret, creds.security_token)
+            _remembered[0] = creds
         return creds
 
     def require_credentials(self) -> Credentials:

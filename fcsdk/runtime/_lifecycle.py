@@ -44,8 +44,14 @@ class LifecycleRunner:
     def _argument(self, func: Callable[..., Any], ctx: Context) -> Any:
         """What a function receives as ``context``: fcsdk's Context for fcsdk-made functions,
         a native-like object for raw FC code."""
-        if hasattr(func, "__fcsdk__") or hasattr(func, "__fcsdk_hook__"):
-            return ctx
+        return ctx if self._receives_context(func) else self._native(ctx)
+
+    @staticmethod
+    def _receives_context(func: Callable[..., Any]) -> bool:
+        return hasattr(func, "__fcsdk__") or hasattr(func, "__fcsdk_hook__")
+
+    def _native(self, ctx: Context) -> Any:
+        """The native-like context of the invocation, for raw FC code."""
         return from_headers(
             ctx.raw or {}, self.runtime, request_id=ctx.request_id, credentials=ctx.credentials
         )

@@ -23,7 +23,12 @@ __all__ = ["Job", "Pool"]
 
 
 def _settle(job: Job) -> None:
-    """On the loop: resolve the job's future (the one it has now) with its outcome."""
+    """On the loop: hand the outcome to the job's callback, or resolve its future (the one it
+    has now)."""
+    callback = job.callback
+    if callback is not None:
+        callback(job)
+        return
     future = job.future
     if not future.done() and job.outcome is not None:
         ok, value = job.outcome
@@ -31,6 +36,18 @@ def _settle(job: Job) -> None:
             future.set_result(value)
         else:
             future.set_exception(value)
+
+
+class _NoFuture:
+    """The ``future`` of a job that reports to a callback: never awaited, always done."""
+
+    __slots__ = ()
+
+    def done(self) -> bool:
+        return True
+
+
+_NO_FUTURE = _NoFuture()
 
 
 class _Answers:
@@ -69,7 +86,9 @@ class Job:
     Attributes:
         future: resolved (on the loop) with the call's value or exception. A waiter that was
             cancelled may put a new future here (:meth:`rewait`): the outcome goes to the
-            future the job has when it is delivered.
+            future the job has when it is delivered. A job made with a ``callback`` has no
+            future: the callback is called with the job on the loop instead (no coroutine, no
+            task: ``fcsdk serve``'s invoke path answers from there).
         outcome: ``(ok, value)`` once the call returned (set on the worker before the loop
             hears of it), else None.
     """
@@ -79,6 +98,7 @@ class Job:
         "_claim",
         "abandoned",
         "args",
+        "callback",
         "finished",
         "fn",
         "future",
@@ -92,10 +112,14 @@ class Job:
         fn: Callable[..., Any],
         args: tuple[Any, ...],
         answers: Optional[_Answers] = None,
+        callback: Optional[Callable[[Job], None]] = None,
     ) -> None:
         self.loop = loop
         self._answers = answers if answers is not None else _Answers(loop)
-        self.future: asyncio.Future[Any] = loop.create_future()
+        self.callback = callback
+        self.future: asyncio.Future[Any] = (
+            loop.create_future() if callback is None else _NO_FUTURE  # type: ignore[assignment]
+        )
         self.outcome: Optional[tuple[bool, Any]] = None
         self.fn = fn
         self.args = args
@@ -176,13 +200,18 @@ class Pool:
         return self._running
 
     def submit(
-        self, loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], args: tuple[Any, ...]
+        self,
+        loop: asyncio.AbstractEventLoop,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        callback: Optional[Callable[[Job], None]] = None,
     ) -> Job:
-        """Queue ``fn(*args)``; await ``job.future`` on ``loop`` for its value."""
+        """Queue ``fn(*args)``; await ``job.future`` on ``loop`` for its value, or, with a
+        ``callback``, have it called on ``loop`` with the job once :attr:`Job.outcome` is set."""
         answers = self._answers
         if answers is None or answers.loop is not loop:
             answers = self._answers = _Answers(loop)
-        job = Job(loop, fn, args, answers)
+        job = Job(loop, fn, args, answers, callback)
         self._queue.put(job)
         if self._queue.qsize() > self._idle and self._threads < self.size + self._excess:
             self._start()

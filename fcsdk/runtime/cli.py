@@ -217,6 +217,19 @@ def _bind(host: str, port: int) -> Any:
     return sock
 
 
+def _protocol_for(app: Any, access_log: bool) -> Any:
+    """fcsdk's own protocol for an event function (``fcsdk.runtime._http1``: an invocation
+    goes from the parser to a worker and back without a task); uvicorn's for a web function,
+    with ``--access-log`` (uvicorn writes those lines), or without httptools."""
+    if app.web is not None or access_log:
+        return "auto"
+    try:
+        from ._http1 import EventProtocol
+    except ImportError:  # httptools missing: uvicorn's h11 protocol
+        return "auto"
+    return EventProtocol
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """``fcsdk serve``: runs until SIGTERM/SIGINT; returns 0 after a graceful shutdown."""
     try:
@@ -269,6 +282,7 @@ def run_serve(args: argparse.Namespace) -> int:
             math.ceil(args.graceful_timeout) if args.graceful_timeout is not None else None
         ),
         server_header=False,
+        http=_protocol_for(app, args.access_log),
     )
     sock = _bind(args.host, port)  # before anything starts: a port in use is a usage error
     if isinstance(sock, str):

@@ -298,44 +298,33 @@ def from_headers(
         >>> ctx.function.memory, ctx.region, ctx.credentials.access_key_id
         (256, 'cn-beijing', None)
     """
-    if shape_of(runtime) == "C":  # a custom runtime's server sees the headers themselves
+    shape = shape_of(runtime)
+    if shape == "C":  # a custom runtime's server sees the headers themselves
         return {**{str(k): str(v) for k, v in headers.items()}, "x-fc-request-id": request_id}
     h = headers.get
     if credentials is _FROM_HEADERS:
         credentials = Credentials.from_headers(headers) or Credentials.from_env(environ)
-    creds = credentials
-    memory = _int(h("x-fc-function-memory"))
-    name, handler = _text(h("x-fc-function-name")), _text(h("x-fc-function-handler"))
-    region, account = _text(h("x-fc-region")), _text(h("x-fc-account-id"))
-    qualifier, version = _text(h("x-fc-qualifier")), _text(h("x-fc-version-id"))
-    if shape_of(runtime) == "B":
+    key = tuple(map(h, _INSTANCE_HEADERS))
+    try:
+        fields = _PARSED[key]
+    except KeyError:
+        fields = _parse_instance(key)
+    name, handler, memory, timeout, timeout_n, initializer, region, account = fields[:8]
+    qualifier, version, service, project, store = fields[8:]
+    if shape == "B":
         return NativeContextB(
             request_id=request_id,
-            function=NativeFunctionB(
-                name, handler, memory, _int(h("x-fc-function-timeout")), version, qualifier
-            ),
+            function=NativeFunctionB(name, handler, memory, timeout_n, version, qualifier),
             region=region,
             account_id=account,
-            log_project=_text(h("x-fc-service-logproject")),
-            log_store=_text(h("x-fc-service-logstore")),
+            log_project=project,
+            log_store=store,
         )
     return NativeContextA(
         request_id=request_id,
-        credentials=_native_credentials(creds),
-        function=NativeFunctionA(
-            name,
-            handler,
-            memory,
-            _text(h("x-fc-function-timeout")),
-            _text(h("x-fc-function-initializer")),
-        ),
-        service=NativeService(
-            _text(h("x-fc-service-name")),
-            _text(h("x-fc-service-logproject")),
-            _text(h("x-fc-service-logstore")),
-            qualifier,
-            version,
-        ),
+        credentials=_native_credentials(credentials),
+        function=NativeFunctionA(name, handler, memory, timeout, initializer),
+        service=NativeService(service, project, store, qualifier, version),
         region=region,
         account_id=account,
         retry_count=_text(h("x-fc-retry-count")),
@@ -345,3 +334,50 @@ def from_headers(
             _baggages(h("x-fc-tracing-opentracing-span-baggages")),
         ),
     )
+
+
+#: The headers of a native context that stay the same for an instance (the function's
+#: configuration), in the order :func:`_parse_instance` reads them. The per-invocation ones
+#: (retry count, tracing) are read each time.
+_INSTANCE_HEADERS = (
+    "x-fc-function-name",
+    "x-fc-function-handler",
+    "x-fc-function-memory",
+    "x-fc-function-timeout",
+    "x-fc-function-initializer",
+    "x-fc-region",
+    "x-fc-account-id",
+    "x-fc-qualifier",
+    "x-fc-version-id",
+    "x-fc-service-name",
+    "x-fc-service-logproject",
+    "x-fc-service-logstore",
+)
+#: Those headers' values as parsed, by the values as sent (``fcsdk serve`` builds a native
+#: context per invocation: 12 parses saved each time). Bounded; immutable values only.
+_PARSED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_MAX_PARSED = 64
+
+
+def _parse_instance(raw: tuple[Any, ...]) -> tuple[Any, ...]:
+    name, handler, memory, timeout, initializer, region, account = raw[:7]
+    qualifier, version, service, project, store = raw[7:]
+    fields = (
+        _text(name),
+        _text(handler),
+        _int(memory),
+        _text(timeout),
+        _int(timeout),
+        _text(initializer),
+        _text(region),
+        _text(account),
+        _text(qualifier),
+        _text(version),
+        _text(service),
+        _text(project),
+        _text(store),
+    )
+    if len(_PARSED) >= _MAX_PARSED:
+        _PARSED.clear()
+    _PARSED[raw] = fields
+    return fields

@@ -47,7 +47,7 @@ from typing import Any, Callable, Optional
 
 from ..context import Context
 from ._lifecycle import LifecycleRunner
-from ._pool import Pool
+from ._pool import Job, Pool
 from ._protocol import (
     _GONE,
     _TIMED_OUT,
@@ -182,6 +182,7 @@ class CustomRuntimeApp(LifecycleRunner):
                 if bridge is not None and getattr(hook, "__self__", None) is bridge:
                     del self._hooks[kind]
         self._decorated = hasattr(self._func, "__fcsdk__")
+        self._gets_context = self._func is not None and self._receives_context(self._func)
         self._init_lock = threading.Lock()
         self._initialized = (
             "initializer" not in self._hooks and "initializer" not in self._hook_errors
@@ -190,8 +191,11 @@ class CustomRuntimeApp(LifecycleRunner):
         self._lifespan_lock: Optional[asyncio.Lock] = None
         self._ready = self._initialized and not self._lifespan
         self._function_timeout: Optional[float] = None
+        self._timeout_text: Optional[str] = None
         self._stopped = False
         self._hook_busy = 0
+        #: Invocations answered from callbacks (:mod:`fcsdk.runtime._http1`) not answered yet.
+        self.calls: set[Any] = set()
 
     @property
     def hooks(self) -> dict[str, Callable[..., Any]]:
@@ -230,6 +234,8 @@ class CustomRuntimeApp(LifecycleRunner):
                 err = await self._stop(Context.from_headers({}))
                 if err is not None:
                     log.error("PreStop failed: %s: %s", err["errorType"], err["errorMessage"])
+                for call in list(self.calls):  # the process ends now: they never returned
+                    call.gone()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -304,10 +310,17 @@ class CustomRuntimeApp(LifecycleRunner):
     # -- invocation -----------------------------------------------------------------------------
 
     def _timeout_for(self, ctx: Context) -> float:
-        """The call's bound: its header; else the function's timeout as FC sent it before."""
+        """The call's bound: its header; else the function's timeout as FC sent it before.
+        The header's text is parsed once while it stays the same (FC sends the function's
+        configured timeout with every call)."""
+        headers = ctx.raw
+        text = headers.get("x-fc-function-timeout") if type(headers) is dict else None
+        if text is not None and text == self._timeout_text:
+            return self._function_timeout or self.timeout
         seconds = _seconds(ctx, "x-fc-function-timeout")
         if seconds is not None:
             self._function_timeout = seconds
+            self._timeout_text = text if type(text) is str else None
             return seconds
         return self._function_timeout or self.timeout
 
@@ -327,22 +340,37 @@ class CustomRuntimeApp(LifecycleRunner):
         timeout = self._timeout_for(ctx)
         value = await outcome(job, loop.call_later(timeout, expire_job, job), rid)
         if value is _TIMED_OUT:
-            if not job.withdraw():  # it runs on: a new worker takes its place
-                self._pool.abandon(job)
-            err = timeout_error(timeout)
-            log.error(
-                "FC Invoke Error RequestId: %s FunctionTimeoutError: %s",
-                rid,
-                err["errorMessage"],
-                extra={"request_id": rid},
-            )
-            return InvokeResult(rid, error_body(err), err, True, timeout * 1000)
+            return self._late(job, timeout, rid)
         result: InvokeResult = value
         return result
 
+    @property
+    def invoke_ready(self) -> bool:
+        """Whether an invocation can go straight to a worker: the handler loaded, the
+        Initializer (and lifespan) done, an event function (not a web function)."""
+        return self._ready and self.load_error is None and self.web is None
+
+    def _late(self, job: Job, timeout: float, rid: str) -> InvokeResult:
+        """The answer of a call past its timeout; the worker running it is replaced."""
+        if not job.withdraw():  # it runs on: a new worker takes its place
+            self._pool.abandon(job)
+        err = timeout_error(timeout)
+        log.error(
+            "FC Invoke Error RequestId: %s FunctionTimeoutError: %s",
+            rid,
+            err["errorMessage"],
+            extra={"request_id": rid},
+        )
+        return InvokeResult(rid, error_body(err), err, True, timeout * 1000)
+
     def _call(self, func: Callable[..., Any], event: bytes, ctx: Context) -> InvokeResult:
         """On a worker: the call, with the context argument built here, off the event loop."""
-        arg = self._argument(func, ctx)
+        if func is not self._func:
+            arg = self._argument(func, ctx)
+        elif self._gets_context:
+            arg = ctx
+        else:  # a raw FC handler (decided once: a failed hasattr costs about 1 µs per call)
+            arg = self._native(ctx)
         rid = ctx.request_id
         extra = {"request_id": rid}
         if self.invoke_log:
@@ -371,8 +399,11 @@ def _text_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
         >>> _text_headers([(b"X-Fc-Region", b"cn-hangzhou"), (b"x-bin", b"\xff")])
         {'x-fc-region': 'cn-hangzhou', 'x-bin': 'ÿ'}
     """
+    names = _NAMES
+    if len(names) > 512:  # names a client made up: do not keep them all
+        names.clear()
     try:
-        return {k.decode("latin-1").lower(): v.decode("utf-8") for k, v in raw}
+        return {names[k]: v.decode("utf-8") for k, v in raw}
     except UnicodeDecodeError:
         pass
     out: dict[str, str] = {}
@@ -381,8 +412,20 @@ def _text_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
             text = value.decode("utf-8")
         except UnicodeDecodeError:
             text = value.decode("latin-1")
-        out[key.decode("latin-1").lower()] = text
+        out[names[key]] = text
     return out
+
+
+class _Names(dict):  # type: ignore[type-arg]
+    """Header names as sent -> lower-case text, decoded once per spelling (FC sends the
+    same 18 names with every call)."""
+
+    def __missing__(self, name: bytes) -> str:
+        text = self[name] = name.decode("latin-1").lower()
+        return text
+
+
+_NAMES = _Names()
 
 
 def _context(headers: dict[str, str]) -> Context:
