@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fcsdk.runtime._http1 import EventProtocol
+from fcsdk.runtime._protocol import _header_text
 from fcsdk.runtime.cli import _protocol_for
 from fcsdk.runtime.server import CustomRuntimeApp
 
@@ -213,6 +214,9 @@ def test_answers_are_uvicorns_byte_for_byte(servers, case):
     reference, ours = servers
     expected = exchange(reference.port, steps, answers)
     got = exchange(ours.port, steps, answers)
+    if case == "HTTP/1.0":  # uvicorn says "connection: close" since 0.2x; fcsdk always does
+        assert got["answers"][0][1].pop(b"connection") == b"close"
+        expected["answers"][0][1].pop(b"connection", None)
     assert got == expected
 
 
@@ -272,7 +276,8 @@ header_value = st.binary(min_size=0, max_size=24).filter(
 @settings(max_examples=60, deadline=None)
 def test_any_headers_and_body_answer_as_uvicorn_does(servers, headers, body):
     extra = b"".join(b"%s: %s\r\n" % (k, v) for k, v in headers)
-    if not any(k == b"x-fc-request-id" and v.strip() for k, v in headers):
+    ids = [v for k, v in headers if k == b"x-fc-request-id"]
+    if not (ids and _header_text(ids[-1]).strip()):  # the last one counts, as text
         extra += b"x-fc-request-id: fixed-id\r\n"  # generated ids differ between two servers
     request = post(b"/invoke", body, extra)
     reference, ours = servers
