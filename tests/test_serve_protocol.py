@@ -414,3 +414,33 @@ def test_fcsdk_serve_picks_its_protocol_for_event_functions_only(tmp_path):
         web.close()
         for name in ("pick_event", "pick_web"):
             sys.modules.pop(name, None)
+
+
+def test_a_client_that_never_reads_its_answers_is_not_read_either(servers):
+    """Pipelined invocations whose answers are never read: the server stops reading requests
+    once its answers pile up (so neither side buffers without bound)."""
+    _reference, ours = servers
+    request = post(b"/invoke", b"x" * 4000)
+    batch = request * 256  # 1 MB
+    sock = socket.create_connection(("127.0.0.1", ours.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sock.setblocking(False)
+    accepted = 0
+    idle_rounds = 0
+    rest = batch
+    try:
+        while accepted < 64 * 1024 * 1024 and idle_rounds < 20:
+            try:
+                sent = sock.send(rest)  # the stream goes on where the last send stopped
+                accepted += sent
+                rest = rest[sent:] or batch
+                idle_rounds = 0
+            except BlockingIOError:
+                idle_rounds += 1
+                time.sleep(0.05)
+    finally:
+        sock.close()
+    assert idle_rounds == 20, "the server read 64 MB of requests whose answers nobody read"
+    assert accepted < 32 * 1024 * 1024
+    with httpx.Client(base_url=ours.url, timeout=10) as client:  # and it serves on
+        assert client.post("/invoke", content=b"after").content == b"after"

@@ -384,7 +384,9 @@ def test_wsgi_app_passthrough_streams_both_ways(flask_srv):
         with c.stream("GET", "/stream", params={"n": 3, "gap": 0.3}, headers=FC) as r:
             for _ in r.iter_lines():
                 arrivals.append(time.time())
-        assert len(arrivals) == 3 and arrivals[-1] - arrivals[0] > 0.4
+        # 0.6 s between the first and the last line as sent; a first line delayed by a loaded
+        # machine still leaves one gap (all at once would be ~0)
+        assert len(arrivals) == 3 and arrivals[-1] - arrivals[0] > 0.25
 
 
 def test_router_passthrough(tmp_path_factory):

@@ -301,6 +301,7 @@ class EventProtocol(asyncio.Protocol):
         self.busy = False  # a request is being answered
         self.closing = False  # close after the answer in flight
         self.paused = False
+        self.write_blocked = False
         self._disconnected: Optional[asyncio.Event] = None
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
@@ -399,9 +400,7 @@ class EventProtocol(asyncio.Protocol):
         self.head = False
         if self.busy or self.pending:
             self.pending.append(request)
-            if not self.paused and self.transport is not None:
-                self.paused = True
-                self.transport.pause_reading()
+            self._flow()
         else:
             self._start(request)
 
@@ -503,9 +502,28 @@ class EventProtocol(asyncio.Protocol):
             return
         if self.pending:
             self._start(self.pending.popleft())
-        if not self.pending and self.paused and not transport.is_closing():
-            self.paused = False
-            transport.resume_reading()
+        if self.paused:
+            self._flow()
+
+    def pause_writing(self) -> None:
+        """The client does not read its answers: read no more requests until it does."""
+        self.write_blocked = True
+        self._flow()
+
+    def resume_writing(self) -> None:
+        self.write_blocked = False
+        self._flow()
+
+    def _flow(self) -> None:
+        """Read while nothing waits: no pipelined request queued, no answers piling up."""
+        transport = self.transport
+        pause = bool(self.pending) or self.write_blocked
+        if pause != self.paused and transport is not None and not transport.is_closing():
+            self.paused = pause
+            if pause:
+                transport.pause_reading()
+            else:
+                transport.resume_reading()
 
     def write(self, data: bytes) -> None:
         transport = self.transport
