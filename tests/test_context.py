@@ -498,3 +498,82 @@ def test_public_members_have_examples(owner: type) -> None:
     assert "access_key_id" in members or "request_id" in members
     missing = [name for name, member in members.items() if ">>>" not in (member.__doc__ or "")]
     assert missing == []
+
+
+# -- credentials and native fields read once per distinct header values (fcsdk serve) ----------
+
+
+def _keys_headers(n: int, region: str = "cn-hangzhou") -> dict[str, str]:
+    return {
+        "x-fc-request-id": f"r-{n}",
+        "x-fc-access-key-id": f"STS.id-{n}",
+        "x-fc-access-key-secret": f"secret-{n}-0123456789",
+        "x-fc-security-token": f"token-{n}-0123456789",
+        "x-fc-region": region,
+    }
+
+
+def test_header_credentials_are_shared_per_key_set_and_follow_a_rotation() -> None:
+    first = fc.Context.from_headers(_keys_headers(1)).credentials
+    again = fc.Context.from_headers({**_keys_headers(1), "x-fc-request-id": "other"}).credentials
+    rotated = fc.Context.from_headers(_keys_headers(2)).credentials
+    moved = fc.Context.from_headers(_keys_headers(1, region="cn-beijing")).credentials
+    assert first is again  # immutable: one object for the invocations carrying these keys
+    assert rotated is not None and rotated.access_key_id == "STS.id-2"
+    assert rotated.access_key_secret == "secret-2-0123456789"
+    assert moved is not None and (moved.region, first.region) == ("cn-beijing", "cn-hangzhou")
+    assert "secret-1" not in repr(first) and "token-1" not in str(first)
+
+
+def test_cached_credentials_are_still_masked_in_lines_of_threads_the_handler_starts() -> None:
+    from fcsdk._redact import known_secrets
+
+    fc.Context.from_headers(_keys_headers(7)).credentials  # noqa: B018 - resolving remembers
+    for n in range(100, 120):  # 20 other key sets: the first one is forgotten by _redact
+        fc.Context.from_headers(_keys_headers(n)).credentials  # noqa: B018
+    creds = fc.Context.from_headers(_keys_headers(7)).credentials  # cached, remembered again
+    assert creds is not None
+    assert "secret-7-0123456789" in known_secrets()
+
+
+def test_16_invocations_at_once_each_read_their_own_credentials() -> None:
+    import threading
+
+    barrier = threading.Barrier(16)
+    seen: dict[int, list[tuple[str, str]]] = {}
+
+    def run(n: int) -> None:
+        barrier.wait()
+        out = []
+        for i in range(50):
+            k = n * 100 + i % 3  # three key sets per thread, each repeated
+            creds = fc.Context.from_headers(_keys_headers(k)).credentials
+            assert creds is not None
+            out.append((creds.access_key_id, creds.access_key_secret))
+        seen[n] = out
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for n, out in seen.items():
+        for i, (key_id, secret) in enumerate(out):
+            k = n * 100 + i % 3
+            assert (key_id, secret) == (f"STS.id-{k}", f"secret-{k}-0123456789")
+    assert len(seen) == 16
+
+
+def test_native_contexts_from_headers_are_new_objects_with_each_calls_values() -> None:
+    from fcsdk.runtime.native import from_headers
+
+    headers = {"x-fc-function-memory": "256", "x-fc-function-name": "f", "x-fc-retry-count": "0"}
+    one = from_headers(headers, request_id="a")
+    one.function.memory = 1  # a handler changing its context changes nothing for the next call
+    two = from_headers({**headers, "x-fc-retry-count": "2"}, request_id="b")
+    three = from_headers({**headers, "x-fc-function-memory": "512"}, request_id="c")
+    assert (two.function.memory, two.retry_count, two.request_id) == (256, "2", "b")
+    assert two.function is not one.function and two.service is not one.service
+    assert three.function.memory == 512
+    b = from_headers(headers, "python3.12", request_id="d")
+    assert (b.function.memory, b.function.timeout, b.function.name) == (256, None, "f")
