@@ -529,8 +529,10 @@ def test_cached_credentials_are_still_masked_in_lines_of_threads_the_handler_sta
     from fcsdk._redact import known_secrets
 
     fc.Context.from_headers(_keys_headers(7)).credentials  # noqa: B018 - resolving remembers
-    for n in range(100, 120):  # 20 other key sets: the first one is forgotten by _redact
-        fc.Context.from_headers(_keys_headers(n)).credentials  # noqa: B018
+    for n in range(100, 120):  # 20 other key sets (native contexts: the header cache keeps 7)
+        native = ShapeA(key_id=f"id-{n}", secret=f"native-secret-{n}-0123", token=f"tok-{n}-012")
+        fc.Context.of(native).credentials  # noqa: B018
+    assert "secret-7-0123456789" not in known_secrets()  # _redact keeps the last 16 sets
     creds = fc.Context.from_headers(_keys_headers(7)).credentials  # cached, remembered again
     assert creds is not None
     assert "secret-7-0123456789" in known_secrets()
