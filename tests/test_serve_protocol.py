@@ -444,3 +444,36 @@ def test_a_client_that_never_reads_its_answers_is_not_read_either(servers):
     assert accepted < 32 * 1024 * 1024
     with httpx.Client(base_url=ours.url, timeout=10) as client:  # and it serves on
         assert client.post("/invoke", content=b"after").content == b"after"
+
+
+def test_a_bug_of_fcsdks_own_answers_500_as_through_uvicorns_protocol(tmp_path, caplog):
+    code = write_code(
+        tmp_path, {"bug_index.py": "def handler(event, context):\n    return event\n"}
+    )
+    apps = [CustomRuntimeApp("bug_index.handler", str(code)) for _ in range(2)]
+
+    def broken(*_args):
+        raise RuntimeError("a bug in fcsdk serve")
+
+    for app in apps:
+        app._call = broken  # what the worker runs around the handler
+    servers = ThreadServer(apps[0]), ThreadServer(apps[1], http=EventProtocol)
+    try:
+        answers = [exchange(srv.port, [post(b"/invoke", b"{}")], 1) for srv in servers]
+        with httpx.Client(base_url=servers[1].url, timeout=10) as client:
+            apps[1]._call = CustomRuntimeApp._call.__get__(apps[1])  # fixed: serving goes on
+            assert client.post("/invoke", content=b"again").content == b"again"
+    finally:
+        for srv in servers:
+            srv.stop()
+        for app in apps:
+            app.close()
+        sys.modules.pop("bug_index", None)
+    assert answers[0] == answers[1]
+    ((status, _headers, body),) = answers[1]["answers"]
+    assert status == b"HTTP/1.1 500 Internal Server Error"
+    assert json.loads(body) == {
+        "errorMessage": "fcsdk serve failed",
+        "errorType": "InternalServerError",
+    }
+    assert "a bug in fcsdk serve" in caplog.text  # logged with its traceback, on both paths

@@ -146,7 +146,8 @@ class _Call:
             self.conn.answer(self, value.body, value.ok)
             return
         log.error(  # a bug of fcsdk's: the handler's own errors are an InvokeResult
-            "fcsdk serve: internal error on /invoke", exc_info=(type(value), value, None)
+            "fcsdk serve: internal error on /invoke",
+            exc_info=(type(value), value, value.__traceback__),
         )
         status, body = _http_error(500, "InternalServerError", "fcsdk serve failed")
         self.conn.answer(self, body, False, status=status)
