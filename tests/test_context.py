@@ -579,3 +579,30 @@ def test_native_contexts_from_headers_are_new_objects_with_each_calls_values() -
     assert three.function.memory == 512
     b = from_headers(headers, "python3.12", request_id="d")
     assert (b.function.memory, b.function.timeout, b.function.name) == (256, None, "f")
+
+
+def test_16_asyncio_invocations_interleaved_each_read_their_own_credentials() -> None:
+    import asyncio
+
+    @fc.handler
+    async def handler(event: dict, context: fc.Context) -> list:
+        out = []
+        for _ in range(5):
+            creds = context.credentials
+            assert creds is not None
+            out.append([context.request_id, creds.access_key_id, creds.security_token])
+            await asyncio.sleep(0)  # the other invocations run here
+        return out
+
+    async def main() -> list:
+        loop = asyncio.get_running_loop()
+        calls = [
+            loop.run_in_executor(None, handler, b"{}", fc.Context.from_headers(_keys_headers(n)))
+            for n in range(300, 316)
+        ]
+        return await asyncio.gather(*calls)
+
+    results = asyncio.run(main())
+    for n, out in zip(range(300, 316), results):
+        body = json.loads(out)
+        assert body == [[f"r-{n}", f"STS.id-{n}", f"token-{n}-0123456789"]] * 5
