@@ -103,13 +103,19 @@ class ServeProcess:
 class ThreadServer:
     """A real uvicorn serving a ``CustomRuntimeApp`` in a thread of the test process."""
 
-    def __init__(self, app, http="auto"):
+    def __init__(self, app, http="auto", **options):
         import uvicorn
 
         self.app = app
         self.port = free_port()
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, lifespan="on", log_config=None, http=http
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            lifespan="on",
+            log_config=None,
+            http=http,
+            **options,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

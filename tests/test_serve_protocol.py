@@ -477,3 +477,34 @@ def test_a_bug_of_fcsdks_own_answers_500_as_through_uvicorns_protocol(tmp_path, 
         "errorType": "InternalServerError",
     }
     assert "a bug in fcsdk serve" in caplog.text  # logged with its traceback, on both paths
+
+
+def test_idle_connections_close_after_the_keep_alive_timeout_as_uvicorns_do(tmp_path):
+    code = write_code(tmp_path, {"ka_index.py": "def handler(event, context):\n    return event\n"})
+    apps = [CustomRuntimeApp("ka_index.handler", str(code)) for _ in range(2)]
+    servers = [
+        ThreadServer(apps[0], timeout_keep_alive=1),
+        ThreadServer(apps[1], http=EventProtocol, timeout_keep_alive=1),
+    ]
+    try:
+        for srv in servers:
+            busy, idle, silent = Wire(srv.port), Wire(srv.port), Wire(srv.port)
+            idle.send(post(b"/invoke", b"a"))
+            assert idle.answer()[2] == b"a"
+            for n in range(4):  # a request every 0.5 s: never idle for 1 s
+                busy.send(post(b"/invoke", b"%d" % n))
+                assert busy.answer()[2] == b"%d" % n
+                time.sleep(0.5)
+            assert idle.closed()  # idle for 2 s
+            # a connection that never sent a request: fcsdk's closes it too, uvicorn's keeps it
+            assert silent.closed() is (srv is servers[1])
+            busy.send(post(b"/invoke", b"still"))
+            assert busy.answer()[2] == b"still"
+            for wire in (busy, idle, silent):
+                wire.close()
+    finally:
+        for srv in servers:
+            srv.stop()
+        for app in apps:
+            app.close()
+        sys.modules.pop("ka_index", None)

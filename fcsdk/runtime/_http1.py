@@ -21,8 +21,8 @@ while PreStop runs, and :meth:`_Call.gone` answers what is still running when th
 ends); ``server_state.default_headers`` (``date``) start every answer. Pipelined requests are
 answered in order; bodies above ``max_body_size`` get 413 (declared: before reading), a
 malformed request 400, both closing the connection; ``Expect: 100-continue`` is answered at
-once; HTTP/1.0 and ``Connection: close`` close after the answer. Idle keep-alive connections
-are not timed out (the FC gateway keeps its connections; shutdown closes them).
+once; HTTP/1.0 and ``Connection: close`` close after the answer; a connection idle for
+uvicorn's ``timeout_keep_alive`` (5 s by default) is closed.
 
 Example (``fcsdk serve`` picks it; any uvicorn can):
     >>> import uvicorn
@@ -311,16 +311,45 @@ class EventProtocol(asyncio.Protocol):
         self.head = False
         self.refused = False
         self.refusal: Optional[tuple[int, bytes, bytes]] = None
+        self.keep_alive_timeout = float(getattr(config, "timeout_keep_alive", 5) or 0)
+        self.keep_alive_timer: Optional[asyncio.TimerHandle] = None
+        self.idle_since: Optional[float] = None
 
     # -- uvicorn's side -------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.connections.add(self)
+        self._idle()
+
+    def _idle(self) -> None:
+        """Nothing to answer: close the connection if it stays so for uvicorn's
+        ``timeout_keep_alive``. One timer per connection, re-armed when it fires (not set and
+        cancelled around every request)."""
+        self.idle_since = self.loop.time()
+        if self.keep_alive_timer is None and self.keep_alive_timeout > 0:
+            self.keep_alive_timer = self.loop.call_later(
+                self.keep_alive_timeout, self._keep_alive_check
+            )
+
+    def _keep_alive_check(self) -> None:
+        self.keep_alive_timer = None
+        since = self.idle_since
+        transport = self.transport
+        if since is None or self.busy or transport is None or transport.is_closing():
+            return  # busy: the timer is set again when it is idle
+        left = since + self.keep_alive_timeout - self.loop.time()
+        if left <= 0:
+            transport.close()
+        else:
+            self.keep_alive_timer = self.loop.call_later(left, self._keep_alive_check)
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         self.connections.discard(self)
         self.closing = True
+        if self.keep_alive_timer is not None:
+            self.keep_alive_timer.cancel()
+            self.keep_alive_timer = None
         if self._disconnected is not None:
             self._disconnected.set()
         self.pending.clear()
@@ -332,6 +361,7 @@ class EventProtocol(asyncio.Protocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        self.idle_since = None
         if self.refused:
             return
         try:
@@ -503,6 +533,8 @@ class EventProtocol(asyncio.Protocol):
             return
         if self.pending:
             self._start(self.pending.popleft())
+        else:
+            self._idle()
         if self.paused:
             self._flow()
 
