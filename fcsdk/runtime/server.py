@@ -398,13 +398,15 @@ def _text_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     Example:
         >>> _text_headers([(b"X-Fc-Region", b"cn-hangzhou"), (b"x-bin", b"\xff")])
         {'x-fc-region': 'cn-hangzhou', 'x-bin': 'ÿ'}
+        >>> _text_headers([(bytearray(b"X-Fc-Region"), b"cn-beijing")])
+        {'x-fc-region': 'cn-beijing'}
     """
     names = _NAMES
     if len(names) > 512:  # names a client made up: do not keep them all
         names.clear()
     try:
         return {names[k]: v.decode("utf-8") for k, v in raw}
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, TypeError):  # not UTF-8; a name that is not bytes (bytearray)
         pass
     out: dict[str, str] = {}
     for key, value in raw:
@@ -412,7 +414,7 @@ def _text_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
             text = value.decode("utf-8")
         except UnicodeDecodeError:
             text = value.decode("latin-1")
-        out[names[key]] = text
+        out[bytes(key).decode("latin-1").lower()] = text
     return out
 
 
