@@ -10,6 +10,7 @@ pipelining, a client that leaves mid-call.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import sys
@@ -446,29 +447,35 @@ def test_a_client_that_never_reads_its_answers_is_not_read_either(servers):
         assert client.post("/invoke", content=b"after").content == b"after"
 
 
-def test_a_bug_of_fcsdks_own_answers_500_as_through_uvicorns_protocol(tmp_path, caplog):
+@contextlib.contextmanager
+def side_by_side(tmp_path, module: str, **options):
+    """An echo handler's app behind uvicorn's protocol and behind fcsdk's: (apps, servers)."""
     code = write_code(
-        tmp_path, {"bug_index.py": "def handler(event, context):\n    return event\n"}
+        tmp_path, {f"{module}.py": "def handler(event, context):\n    return event\n"}
     )
-    apps = [CustomRuntimeApp("bug_index.handler", str(code)) for _ in range(2)]
-
-    def broken(*_args):
-        raise RuntimeError("a bug in fcsdk serve")
-
-    for app in apps:
-        app._call = broken  # what the worker runs around the handler
-    servers = ThreadServer(apps[0]), ThreadServer(apps[1], http=EventProtocol)
+    apps = [CustomRuntimeApp(f"{module}.handler", str(code)) for _ in range(2)]
+    servers = [ThreadServer(apps[0], **options), ThreadServer(apps[1], EventProtocol, **options)]
     try:
-        answers = [exchange(srv.port, [post(b"/invoke", b"{}")], 1) for srv in servers]
-        with httpx.Client(base_url=servers[1].url, timeout=10) as client:
-            apps[1]._call = CustomRuntimeApp._call.__get__(apps[1])  # fixed: serving goes on
-            assert client.post("/invoke", content=b"again").content == b"again"
+        yield apps, servers
     finally:
         for srv in servers:
             srv.stop()
         for app in apps:
             app.close()
-        sys.modules.pop("bug_index", None)
+        sys.modules.pop(module, None)
+
+
+def test_a_bug_of_fcsdks_own_answers_500_as_through_uvicorns_protocol(tmp_path, caplog):
+    def broken(*_args):
+        raise RuntimeError("a bug in fcsdk serve")
+
+    with side_by_side(tmp_path, "bug_index") as (apps, servers):
+        for app in apps:
+            app._call = broken  # what the worker runs around the handler
+        answers = [exchange(srv.port, [post(b"/invoke", b"{}")], 1) for srv in servers]
+        with httpx.Client(base_url=servers[1].url, timeout=10) as client:
+            apps[1]._call = CustomRuntimeApp._call.__get__(apps[1])  # fixed: serving goes on
+            assert client.post("/invoke", content=b"again").content == b"again"
     assert answers[0] == answers[1]
     ((status, _headers, body),) = answers[1]["answers"]
     assert status == b"HTTP/1.1 500 Internal Server Error"
@@ -480,13 +487,7 @@ def test_a_bug_of_fcsdks_own_answers_500_as_through_uvicorns_protocol(tmp_path, 
 
 
 def test_idle_connections_close_after_the_keep_alive_timeout_as_uvicorns_do(tmp_path):
-    code = write_code(tmp_path, {"ka_index.py": "def handler(event, context):\n    return event\n"})
-    apps = [CustomRuntimeApp("ka_index.handler", str(code)) for _ in range(2)]
-    servers = [
-        ThreadServer(apps[0], timeout_keep_alive=1),
-        ThreadServer(apps[1], http=EventProtocol, timeout_keep_alive=1),
-    ]
-    try:
+    with side_by_side(tmp_path, "ka_index", timeout_keep_alive=1) as (_apps, servers):
         for srv in servers:
             busy, idle, silent = Wire(srv.port), Wire(srv.port), Wire(srv.port)
             idle.send(post(b"/invoke", b"a"))
@@ -502,9 +503,3 @@ def test_idle_connections_close_after_the_keep_alive_timeout_as_uvicorns_do(tmp_
             assert busy.answer()[2] == b"still"
             for wire in (busy, idle, silent):
                 wire.close()
-    finally:
-        for srv in servers:
-            srv.stop()
-        for app in apps:
-            app.close()
-        sys.modules.pop("ka_index", None)

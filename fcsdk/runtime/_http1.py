@@ -236,8 +236,8 @@ class _Cycle:
                 self.keep_alive = False
             if not any(k == b"content-length" for k, _ in self.head):
                 self.keep_alive = False  # the end of the body is the end of the connection
-            parts = [_status_line(self.status)]
-            for name, value in (*conn.server_state.default_headers, *self.head):
+            parts = [conn.head_of(self.status)]
+            for name, value in self.head:
                 parts += [name, b": ", value, b"\r\n"]
             if not self.keep_alive or conn.closing:
                 parts.append(_CLOSE)
@@ -506,9 +506,8 @@ class EventProtocol(asyncio.Protocol):
                 b"" if keep_alive else _CLOSE,
             )
         else:  # fcsdk's own failure: no x-fc-* headers
-            head = b"%s%scontent-type: application/json\r\ncontent-length: %d\r\n%s" % (
-                _status_line(status),
-                _default_headers(self.server_state.default_headers),
+            head = b"%scontent-type: application/json\r\ncontent-length: %d\r\n%s" % (
+                self.head_of(status),
                 len(body),
                 b"" if keep_alive else _CLOSE,
             )
@@ -558,6 +557,10 @@ class EventProtocol(asyncio.Protocol):
             else:
                 transport.resume_reading()
 
+    def head_of(self, status: int) -> bytes:
+        """An answer's status line and uvicorn's default headers (``date``)."""
+        return _status_line(status) + _default_headers(self.server_state.default_headers)
+
     def write(self, data: bytes) -> None:
         transport = self.transport
         if transport is not None and not transport.is_closing():
@@ -589,16 +592,11 @@ class EventProtocol(asyncio.Protocol):
             self.closing = True
             self.refusal = (status, body, content_type)
             return
-        parts = [_status_line(status)]
-        for name, value in self.server_state.default_headers:
-            parts += [name, b": ", value, b"\r\n"]
-        parts += [
-            b"content-type: ",
+        head = b"%scontent-type: %s\r\ncontent-length: %d\r\n%s\r\n" % (
+            self.head_of(status),
             content_type,
-            b"\r\ncontent-length: %d\r\n" % len(body),
+            len(body),
             _CLOSE,
-            b"\r\n",
-            body,
-        ]
-        transport.write(b"".join(parts))
+        )
+        transport.write(head + body)
         transport.close()

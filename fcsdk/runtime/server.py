@@ -181,7 +181,6 @@ class CustomRuntimeApp(LifecycleRunner):
                 hook = self._hooks.get(kind)  # lifespan runs on serve's own loop instead
                 if bridge is not None and getattr(hook, "__self__", None) is bridge:
                     del self._hooks[kind]
-        self._decorated = hasattr(self._func, "__fcsdk__")
         self._gets_context = self._func is not None and self._receives_context(self._func)
         self._init_lock = threading.Lock()
         self._initialized = (
